@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite: lint, unit and integration tests, the example
+# plugin's own tests. Browser tests need Debian's chromium: installed here when running as
+# root with apt, otherwise they are skipped (set TRENDWATCH_REQUIRE_BROWSER=1 to fail instead).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing chromium for the browser tests (apt-get)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+bash scripts/setup.sh
+VENV="${TRENDWATCH_VENV:-.venv}"
+"$VENV/bin/ruff" check .
+"$VENV/bin/python" -m pytest -q "$@"

@@ -1,0 +1,31 @@
+"""When to fetch a source next, from its interval, what the server said, and its failures."""
+
+from __future__ import annotations
+
+import random
+
+#: A server's max-age can stretch the interval, but never beyond this many intervals.
+MAX_AGE_STRETCH = 4
+
+
+def next_delay(every: float, *, failures: int = 0, retry_after: float | None = None,
+               max_age: float | None = None, max_backoff: float = 6 * 3600.0,
+               jitter: float = 0.05, rng: random.Random | None = None) -> float:
+    """Seconds until the next fetch.
+
+    * success: ``every``, stretched to the server's ``max-age`` (capped at 4× ``every``);
+    * failure n (n ≥ 1): ``every × 2^(n-1)``, capped at ``max_backoff`` but never below
+      ``every``, so a broken source is still retried, slowly, forever;
+    * ``Retry-After`` / 429: never earlier than the server asked;
+    * ±``jitter`` so fifty sources on one interval don't fire in the same second.
+    """
+    if failures > 0:
+        delay = min(every * (2 ** min(failures - 1, 20)), max(max_backoff, every))
+    else:
+        delay = every
+        if max_age:
+            delay = max(delay, min(max_age, every * MAX_AGE_STRETCH))
+    if retry_after:
+        delay = max(delay, retry_after)
+    r = rng or random
+    return delay * (1 + r.uniform(-jitter, jitter))

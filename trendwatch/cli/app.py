@@ -1,0 +1,54 @@
+"""What every command shares: the config, the plugins, the database, opened lazily."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import click
+
+from ..config import Config, ConfiguredNotifier, ConfiguredSource, load_config
+from ..plugins import PluginHost, load_plugins
+from ..store import Store, resolve_db_path
+
+
+class App:
+    def __init__(self, config_path: str | None = None, db_path: str | None = None):
+        self.config_path = config_path
+        self.db_path_option = db_path
+        self._store: Store | None = None
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    @cached_property
+    def host(self) -> PluginHost:
+        return load_plugins()
+
+    @cached_property
+    def sources(self) -> list[ConfiguredSource]:
+        """The configured sources, validated against the loaded plugins."""
+        return self.config.bind_sources(self.host)
+
+    @cached_property
+    def notifiers(self) -> list[ConfiguredNotifier]:
+        return self.config.bind_notifiers(self.host)
+
+    @property
+    def db_path(self) -> Path:
+        return resolve_db_path(self.db_path_option, self.config.storage.db)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_app = click.make_pass_decorator(App)

@@ -1,0 +1,67 @@
+"""Commands: run, status."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..status import full_status
+from .app import App, pass_app
+
+
+@click.command()
+@click.option("--once", is_flag=True,
+              help="One full cycle (fetch every source, rank, build today's list), then exit: "
+                   "0 if every source worked, 1 if some failed (the rest is still stored).")
+@pass_app
+def run(app: App, once: bool) -> None:
+    """Run the daemon: fetch sources on schedule, rank, build the daily digest."""
+    from ..daemon import run_daemon, run_once
+
+    if once:
+        sys.exit(run_once(app))
+    sys.exit(run_daemon(app))
+
+
+def _ago(ts: str | None) -> str:
+    return ts.replace("T", " ").replace("+00:00", "Z") if ts else "never"
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys).")
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Daemon state, and per source: last fetch, result, next due, failures, last error."""
+    report = full_status(app.store)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+        return
+    d = report["daemon"]
+    if d["running"]:
+        click.echo(f"daemon: running (pid {d['pid']}, up {d['uptime_seconds']}s)")
+    else:
+        click.echo("daemon: not running")
+    click.echo(f"last digest: {_ago(d['last_digest_at'])}")
+    m = report["model"]
+    click.echo(f"model: {m['version']} ({_ago(m['created_at'])})" if m else
+               "model: none trained yet (seed-only ranking until `trendwatch train`)")
+    click.echo(f"items: {report['items']}, new suggestions: {report['suggestions_new']}")
+    click.echo("")
+    for s in report["sources"]:
+        if not s["enabled"]:
+            continue
+        flag = "BROKEN" if s["broken"] else (s["last_status"] or "pending")
+        click.echo(f"{s['name']:<28} {flag:<12} last {_ago(s['last_fetch_at'])}  "
+                   f"next {_ago(s['next_due_at'])}  items {s['items_total']}  "
+                   f"failures {s['consecutive_failures']}")
+        if s["last_error"]:
+            click.echo(f"    last error: {s['last_error']}")
+    for e in report["recent_errors"][:5]:
+        click.echo(f"error {_ago(e['at'])} {e['kind']}/{e['subject']}: {e['message']}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(run)
+    cli.add_command(status)

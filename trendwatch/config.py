@@ -1,0 +1,380 @@
+"""Loading and validating ``trendwatch.toml``.
+
+Where the file comes from: ``--config PATH``, else ``$TRENDWATCH_CONFIG``, else
+``./trendwatch.toml``, else ``trendwatch.toml`` in the user config dir, else the embedded
+starter config (the same text ``trendwatch init`` writes).
+
+Every problem is reported as ``key.path: message`` (``sources[3].every: "5 minutez" is not
+a duration``); unknown keys are errors, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .durations import DurationError, parse_duration
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .api import Notifier, NotifierOptions, Source, SourceOptions
+    from .plugins import PluginHost
+
+CONFIG_NAME = "trendwatch.toml"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _duration(value: Any) -> float:
+    try:
+        return parse_duration(value)
+    except DurationError as err:
+        raise ValueError(str(err)) from None
+
+
+#: Seconds, written in the config as "30s", "15m", "2h", "1d" (or a plain number of seconds).
+Duration = Annotated[float, BeforeValidator(_duration)]
+
+
+def _slug(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+        raise ValueError(f'"{value}" must be lower-case letters, digits, "-" or "_"')
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrandConfig(_Strict):
+    name: str = "My Studio"
+    timezone: str = "Asia/Jakarta"
+    languages: list[str] = ["id", "en"]
+    #: Brand-safety terms: items that match one (case-insensitive, whole word) are never suggested.
+    avoid: list[str] = []
+    #: Shown in the User-Agent so feed owners can reach us.
+    contact_url: str = "https://github.com/trendwatch/trendwatch"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f'"{value}" is not a known time zone (e.g. "Asia/Jakarta")') from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class FetchConfig(_Strict):
+    concurrency: int = Field(8, ge=1, le=64)
+    per_host: int = Field(2, ge=1, le=16)
+    timeout: float = Field(20, gt=0, le=600)
+    max_bytes: int = Field(15_000_000, ge=1024)
+    allow_private: bool = False
+    max_redirects: int = Field(5, ge=0, le=10)
+    user_agent: str | None = None
+    #: Longest wait between retries of a failing source (exponential backoff is capped here).
+    max_backoff: Duration = 6 * 3600.0
+
+
+def _hhmm(value: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f'"{value}" is not a time of day (use HH:MM, e.g. "09:00")')
+    return value
+
+
+class DigestConfig(_Strict):
+    at: Annotated[str, AfterValidator(_hhmm)] = "09:00"
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = [
+        "mon", "tue", "wed", "thu", "fri"]
+    size: int = Field(20, ge=1, le=500)
+    #: Where digests are written as Markdown and HTML; default: <data dir>/digests.
+    output_dir: str | None = None
+    formats: list[Literal["md", "html"]] = ["md", "html"]
+
+    @property
+    def at_time(self) -> time:
+        h, m = self.at.split(":")
+        return time(int(h), int(m))
+
+
+class AngleTemplate(_Strict):
+    platform: str
+    format: str
+    #: Filled with {topic}, {theme}, {brand}, {source}.
+    hook: str
+    why_now: str = "{topic} is trending now ({signal})."
+
+
+class ThemeConfig(_Strict):
+    id: Slug
+    name: str
+    description: str = ""
+    keywords: list[str] = []
+    examples: list[str] = []
+    angles: list[AngleTemplate] = []
+
+    @model_validator(mode="after")
+    def _has_seed(self) -> ThemeConfig:
+        if not (self.keywords or self.examples or self.description):
+            raise ValueError("a theme needs at least one of keywords, examples or description")
+        return self
+
+
+class RankingWeights(_Strict):
+    relevance: float = Field(0.55, ge=0)
+    trend: float = Field(0.15, ge=0)
+    momentum: float = Field(0.15, ge=0)
+    recency: float = Field(0.10, ge=0)
+    novelty: float = Field(0.05, ge=0)
+
+
+class RankingConfig(_Strict):
+    weights: RankingWeights = RankingWeights()
+    #: Items below this relevance are never suggested.
+    min_relevance: float = Field(0.35, ge=0, le=1)
+    #: Recency half-life: an item this old gets half the recency signal.
+    half_life: Duration = 24 * 3600.0
+    #: How often the daemon retrains the classifier.
+    retrain_every: Duration = 6 * 3600.0
+    #: Only items first seen this recently are candidates for the daily list.
+    window: Duration = 2 * 86400.0
+
+
+class WebConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=1, le=65535)
+    #: Required when host is not loopback: the page asks for it once and keeps a cookie.
+    token: str | None = None
+
+
+class StorageConfig(_Strict):
+    #: The SQLite file; default <user data dir>/trendwatch.db. --db and $TRENDWATCH_DB override.
+    db: str | None = None
+
+
+class PluginTable(BaseModel):
+    """``[[sources]]`` / ``[[notifiers]]``: core keys here, the rest validated by the plugin."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: Slug
+    plugin: str
+    enabled: bool = True
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class SourceTable(PluginTable):
+    every: Duration | None = None
+
+
+class Config(_Strict):
+    brand: BrandConfig = BrandConfig()
+    fetch: FetchConfig = FetchConfig()
+    digest: DigestConfig = DigestConfig()
+    ranking: RankingConfig = RankingConfig()
+    web: WebConfig = WebConfig()
+    storage: StorageConfig = StorageConfig()
+    themes: list[ThemeConfig] = []
+    sources: list[SourceTable] = []
+    notifiers: list[PluginTable] = []
+
+    #: Where this config was read from ("<embedded starter config>" for the default).
+    path: str = Field("<memory>", exclude=True)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Config:
+        for kind, rows in (("themes", self.themes), ("sources", self.sources),
+                           ("notifiers", self.notifiers)):
+            seen: dict[str, int] = {}
+            for i, row in enumerate(rows):
+                key = row.id if kind == "themes" else row.name
+                if key in seen:
+                    field = "id" if kind == "themes" else "name"
+                    raise ValueError(f'{kind}[{i}].{field}: "{key}" is already used by '
+                                     f"{kind}[{seen[key]}]")
+                seen[key] = i
+        return self
+
+    def theme(self, theme_id: str | None) -> ThemeConfig | None:
+        return next((t for t in self.themes if t.id == theme_id), None)
+
+    # -- binding plugin tables to the loaded plugins ------------------------------------
+
+    def bind_sources(self, host: PluginHost) -> list[ConfiguredSource]:
+        """Validate every ``[[sources]]`` table against its plugin; raise one ConfigError
+        listing all problems."""
+        out, problems = [], []
+        for i, table in enumerate(self.sources):
+            try:
+                out.append(_bind(table, i, "sources", host.sources, host))
+            except ConfigError as err:
+                problems.extend(err.problems)
+        if problems:
+            raise ConfigError(problems, self.path)
+        return out
+
+    def bind_notifiers(self, host: PluginHost) -> list[ConfiguredNotifier]:
+        out, problems = [], []
+        for i, table in enumerate(self.notifiers):
+            try:
+                out.append(_bind(table, i, "notifiers", host.notifiers, host))
+            except ConfigError as err:
+                problems.extend(err.problems)
+        if problems:
+            raise ConfigError(problems, self.path)
+        return out
+
+
+@dataclass
+class ConfiguredSource:
+    table: SourceTable
+    source: Source
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @property
+    def every(self) -> float:
+        return self.table.every or parse_duration(type(self.source).default_every)
+
+
+@dataclass
+class ConfiguredNotifier:
+    table: PluginTable
+    notifier: Notifier
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+
+def _bind(table: PluginTable, index: int, kind: str, types: dict[str, type],
+          host: PluginHost) -> Any:
+    prefix = f"{kind}[{index}]"
+    cls = types.get(table.plugin)
+    if cls is None:
+        known = ", ".join(sorted(types)) or "none"
+        hint = ""
+        broken = [f.name for f in host.failures]
+        if broken:
+            hint = f" (plugins that failed to load: {', '.join(sorted(set(broken)))})"
+        raise ConfigError([f'{prefix}.plugin: unknown plugin "{table.plugin}" '
+                           f"(available: {known}){hint}"])
+    try:
+        options: SourceOptions | NotifierOptions = cls.Options(**table.options)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, prefix)) from None
+    obj = cls(table.name, options)
+    if kind == "sources":
+        return ConfiguredSource(table, obj)  # type: ignore[arg-type]
+    return ConfiguredNotifier(table, obj)
+
+
+def format_validation_error(err: ValidationError, prefix: str = "") -> list[str]:
+    """Turn pydantic's errors into ``key.path: message`` lines."""
+    lines = []
+    for e in err.errors():
+        loc = prefix
+        for part in e["loc"]:
+            if isinstance(part, int):
+                loc += f"[{part}]"
+            else:
+                loc += f".{part}" if loc else str(part)
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        # A model-level validator already names its own keys ("themes[1].id: ...").
+        if re.match(r"^[a-z_]+\[\d+\]\.", msg):
+            lines.append(msg)
+        else:
+            lines.append(f"{loc}: {msg}" if loc else msg)
+    return lines
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+def starter_text() -> str:
+    """The commented starter config (what ``trendwatch init`` writes)."""
+    return resources.files("trendwatch").joinpath("data/starter.toml").read_text("utf-8")
+
+
+def user_config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("trendwatch")) / CONFIG_NAME
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to use, or None for the embedded starter config."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("TRENDWATCH_CONFIG")
+    if env:
+        return Path(env)
+    local = Path(CONFIG_NAME)
+    if local.exists():
+        return local
+    user = user_config_path()
+    if user.exists():
+        return user
+    return None
+
+
+def parse_config(text: str, path: str = "<memory>") -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"not valid TOML: {err}", path) from None
+    try:
+        config = Config(**data)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err), path) from None
+    return config.model_copy(update={"path": path})
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    path = find_config(explicit)
+    if path is None:
+        return parse_config(starter_text(), "<embedded starter config>")
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path} (create one with `trendwatch init`)"
+                          ) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read config file {path}: {err}") from None
+    return parse_config(text, str(path))

@@ -1,0 +1,189 @@
+"""The database schema, as a list of small named migrations applied on every open.
+
+Never edit a migration that has shipped: add a new one. ``tests/test_migrations.py``
+migrates a blank database and every earlier version and compares the result. The schema is
+a public interface (documented in ``docs/schema.md``): people open the file in Datasette.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("trendwatch")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["sources"].create({
+        "name": str,             # the [[sources]] name
+        "plugin": str,           # its source type
+        "description": str,
+        "every_seconds": float,
+        "enabled": int,
+        "added_at": str,
+        "last_fetch_at": str,
+        "last_success_at": str,
+        "last_status": str,      # ok | not_modified | partial | error
+        "last_error": str,
+        "consecutive_failures": int,
+        "next_due_at": str,
+        "items_total": int,
+    }, pk="name", defaults={"enabled": 1, "consecutive_failures": 0, "items_total": 0},
+        not_null={"plugin"})
+
+    db["fetches"].create({
+        "id": int,
+        "source": str,
+        "started_at": str,
+        "finished_at": str,
+        "duration_ms": int,
+        "status": str,           # ok | not_modified | partial | error
+        "http_status": int,
+        "bytes": int,
+        "items_new": int,
+        "items_seen": int,
+        "error": str,
+        "warnings": str,         # JSON list
+    }, pk="id")
+    db["fetches"].create_index(["source", "started_at"])
+
+    db["http_cache"].create({
+        "source": str,
+        "url": str,
+        "etag": str,
+        "last_modified": str,
+        "body_sha256": str,
+        "updated_at": str,
+    }, pk=("source", "url"))
+
+    db["items"].create({
+        "id": int,
+        "source": str,
+        "dedup_key": str,        # guid, else canonical URL, else content hash
+        "guid": str,
+        "url": str,
+        "canonical_url": str,
+        "title": str,
+        "title_key": str,        # normalised title, to link the same story across sources
+        "summary": str,
+        "author": str,
+        "kind": str,
+        "lang": str,
+        "published_at": str,     # ISO 8601 UTC
+        "published_estimated": int,  # 1 when the feed had no date and fetch time was used
+        "fetched_at": str,
+        "first_seen_at": str,
+        "last_seen_at": str,
+        "story_id": int,         # id of the first item of the same story (cross-source)
+        "metrics": str,          # JSON object
+        "extra": str,            # JSON object
+    }, pk="id", not_null={"source", "dedup_key", "title"})
+    db["items"].create_index(["source", "dedup_key"], unique=True)
+    db["items"].create_index(["canonical_url"])
+    db["items"].create_index(["title_key"])
+    db["items"].create_index(["story_id"])
+    db["items"].create_index(["first_seen_at"])
+
+    db["scores"].create({
+        "item_id": int,
+        "model_version": str,
+        "theme": str,
+        "relevance": float,
+        "scores": str,           # JSON {theme id: probability}
+        "why": str,              # JSON list of terms
+        "filtered": str,         # reason when the item must never be suggested (avoid term)
+        "scored_at": str,
+    }, pk="item_id", foreign_keys=[("item_id", "items", "id")])
+
+    db["suggestions"].create({
+        "id": int,
+        "item_id": int,
+        "list_date": str,        # YYYY-MM-DD in the brand's time zone
+        "theme": str,
+        "score": float,
+        "relevance": float,
+        "signals": str,          # JSON {trend, momentum, recency, novelty, sources}
+        "why": str,              # JSON list
+        "angles": str,           # JSON list of {platform, format, hook, why_now, generator}
+        "status": str,           # new | accepted | rejected | snoozed
+        "created_at": str,
+        "updated_at": str,
+        "snoozed_until": str,
+        "planned_for": str,      # YYYY-MM-DD for the content calendar
+    }, pk="id", foreign_keys=[("item_id", "items", "id")], defaults={"status": "new"})
+    db["suggestions"].create_index(["item_id"], unique=True)
+    db["suggestions"].create_index(["list_date", "status"])
+
+    db["feedback"].create({
+        "id": int,
+        "suggestion_id": int,
+        "item_id": int,
+        "verdict": str,          # accept | reject | snooze
+        "reason": str,           # off-brand | wrong-theme | stale | already-covered | ...
+        "theme": str,            # the label: the theme it belongs to (null = off-brand)
+        "note": str,
+        "created_at": str,
+    }, pk="id", foreign_keys=[("item_id", "items", "id")])
+    db["feedback"].create_index(["item_id"])
+
+    db["models"].create({
+        "version": str,
+        "created_at": str,
+        "path": str,
+        "sha256": str,
+        "label_counts": str,     # JSON {theme or "_off": n}
+        "cv_scores": str,        # JSON
+        "n_items": int,
+        "params": str,           # JSON
+        "active": int,
+    }, pk="version")
+
+    db["digests"].create({
+        "id": int,
+        "list_date": str,
+        "created_at": str,
+        "markdown": str,
+        "html_path": str,
+        "md_path": str,
+        "n_suggestions": int,
+        "broken_sources": str,   # JSON list
+        "rising": str,           # JSON list
+    }, pk="id")
+
+    db["notifications"].create({
+        "id": int,
+        "digest_id": int,
+        "notifier": str,
+        "status": str,           # sent | error
+        "error": str,
+        "at": str,
+    }, pk="id")
+
+    db["events"].create({
+        "id": int,
+        "at": str,
+        "level": str,            # info | warning | error
+        "kind": str,             # job | plugin | notifier | model | daemon
+        "subject": str,
+        "message": str,
+        "detail": str,           # traceback, if any
+    }, pk="id")
+    db["events"].create_index(["at"])
+
+    db["daemon"].create({
+        "id": int,               # always 1
+        "pid": int,
+        "host": str,
+        "started_at": str,
+        "heartbeat_at": str,
+        "stopped_at": str,
+        "last_digest_at": str,
+        "version": str,
+    }, pk="id")
+
+    db["items"].enable_fts(["title", "summary"], create_triggers=True, tokenize="unicode61")
+
+
+def apply(db: Database) -> None:
+    migrations.apply(db)

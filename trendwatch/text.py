@@ -1,0 +1,112 @@
+"""Turning feed HTML into plain text, and normalising titles and URLs for deduplication."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_SKIP = {"script", "style", "noscript", "iframe", "object", "template", "svg"}
+_BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+          "blockquote", "section", "article", "figure", "figcaption", "table"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skip += 1
+        elif tag in _BLOCK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP and self._skip:
+            self._skip -= 1
+        elif tag in _BLOCK:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def plain_text(value: str | None, limit: int = 4000) -> str:
+    """HTML or text in, one line of plain text out (entities decoded, tags dropped).
+
+    Feed text is never trusted: what comes out is still untrusted text and must be escaped
+    on every output, but no markup survives to be mistaken for ours.
+    """
+    if not value:
+        return ""
+    if "<" in value or "&" in value:
+        parser = _TextExtractor()
+        try:
+            parser.feed(value)
+            parser.close()
+            value = "".join(parser.parts)
+        except Exception:  # HTMLParser is lenient, but never let a feed crash us
+            value = re.sub(r"<[^>]*>", " ", value)
+        value = html.unescape(value)
+    value = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value)
+    value = re.sub(r"\s+", " ", value).strip()
+    return value[:limit]
+
+
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_ga|"
+                       r"ref_src|ref_url|yclid|spm|cmpid|icid|ncid|__twitter_impression)$",
+                       re.I)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL with tracking parameters, fragment, default port and case noise removed,
+    so the same article reached through different links compares equal."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    if host.startswith("m.") and host.count(".") >= 2:  # mobile mirrors
+        host = host[2:]
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                   if not _TRACKING.match(k))
+    path = parts.path or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/")
+    # http and https versions of one article are the same story
+    return urlunsplit(("https", netloc, path, urlencode(query), ""))
+
+
+_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
+
+
+def title_key(title: str) -> str:
+    """A normalised title: the same headline syndicated by several outlets maps to one key
+    (case, punctuation, accents and a trailing " - Outlet Name" ignored)."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _SUFFIX.sub("", text.strip())
+    text = re.sub(r"[^\w\s]", " ", text.lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def content_hash(*parts: str | None) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update((part or "").encode("utf-8", "replace"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:32]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..config import Config, ConfiguredNotifier, ConfiguredSource, load_config
-from ..plugins import PluginHost, load_plugins
-from ..store import Store, resolve_db_path
+if TYPE_CHECKING:  # imported lazily: `trendwatch --help` must not pay for pydantic/sqlite-utils
+    from ..config import Config, ConfiguredNotifier, ConfiguredSource
+    from ..plugins import PluginHost
+    from ..store import Store
 
 
 class App:
@@ -20,10 +22,14 @@ class App:
 
     @cached_property
     def config(self) -> Config:
+        from ..config import load_config
+
         return load_config(self.config_path)
 
     @cached_property
     def host(self) -> PluginHost:
+        from ..plugins import load_plugins
+
         return load_plugins()
 
     @cached_property
@@ -37,11 +43,15 @@ class App:
 
     @property
     def db_path(self) -> Path:
+        from ..store import resolve_db_path
+
         return resolve_db_path(self.db_path_option, self.config.storage.db)
 
     @property
     def store(self) -> Store:
         if self._store is None:
+            from ..store import Store
+
             self._store = Store(self.db_path)
         return self._store
 

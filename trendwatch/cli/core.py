@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from ..config import find_config, starter_text, user_config_path
 from .app import App, pass_app
 
 
@@ -21,6 +20,8 @@ def init(path: str | None, force: bool) -> None:
     The starter config is made for a small Indonesian film and advertising production
     house: brand in Asia/Jakarta, five themes, a dozen public sources. Use `-` for stdout.
     """
+    from ..config import starter_text
+
     text = starter_text()
     if path == "-":
         click.echo(text, nl=False)
@@ -93,6 +94,8 @@ def plugins(app: App, as_json: bool) -> None:
 @pass_app
 def config_cmd(app: App, show_path: bool) -> None:
     """Check the config (and its sources against the plugins) and print where it is."""
+    from ..config import find_config, user_config_path
+
     found = find_config(app.config_path)
     where = str(found) if found else f"<embedded starter config> (create one: trendwatch init " \
                                       f"{user_config_path()})"

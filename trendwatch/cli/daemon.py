@@ -7,7 +7,6 @@ import sys
 
 import click
 
-from ..status import full_status
 from .app import App, pass_app
 
 
@@ -34,6 +33,8 @@ def _ago(ts: str | None) -> str:
 @pass_app
 def status(app: App, as_json: bool) -> None:
     """Daemon state, and per source: last fetch, result, next due, failures, last error."""
+    from ..status import full_status  # lazy: keeps `trendwatch --help` fast
+
     report = full_status(app.store)
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))

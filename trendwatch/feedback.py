@@ -1,0 +1,148 @@
+"""Recording the reviewer's verdicts: accept, reject (with a reason), snooze.
+
+Each verdict is one ``feedback`` row and an update of the suggestion, written in one
+transaction. The ``feedback`` rows are the classifier's training labels, so what
+``feedback.theme`` holds matters (see ``docs/suggestions.md``):
+
+==========================  =========================================================
+verdict / reason            ``feedback.theme`` (the label)
+==========================  =========================================================
+accept                      the theme given, else the suggestion's theme
+reject off-brand            null: the item belongs to no theme
+reject wrong-theme          the correct theme (required)
+reject stale                the suggestion's theme: right topic, wrong moment
+reject already-covered      the suggestion's theme: right topic, we posted it already
+reject other                the theme given, else null
+snooze                      null (no label: the reviewer has not decided)
+==========================  =========================================================
+
+A later verdict on the same suggestion replaces the earlier one (the latest row wins).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+
+from .errors import TrendwatchError
+from .queries import next_workday, parse_date, today
+from .store import Store, iso, utcnow
+
+VERDICTS = ("accept", "reject", "snooze")
+REJECT_REASONS = ("off-brand", "wrong-theme", "stale", "already-covered", "other")
+#: Reject reasons whose label is the suggestion's own theme (the classifier was right).
+_ON_THEME_REASONS = ("stale", "already-covered")
+#: Suggestion status after each verdict.
+STATUS_AFTER = {"accept": "accepted", "reject": "rejected", "snooze": "snoozed"}
+
+
+def _label(verdict: str, reason: str | None, theme: str | None,
+           suggested_theme: str | None) -> str | None:
+    if verdict == "accept":
+        return theme or suggested_theme
+    if verdict == "snooze":
+        return None
+    if reason == "off-brand":
+        return None
+    if reason == "wrong-theme":
+        return theme
+    if reason in _ON_THEME_REASONS:
+        return suggested_theme
+    return theme  # "other": only what the reviewer said explicitly
+
+
+def _validate(verdict: str, reason: str | None, theme: str | None,
+              valid_themes: Collection[str] | None) -> None:
+    if verdict not in VERDICTS:
+        raise TrendwatchError(f'verdict: "{verdict}" is not one of {", ".join(VERDICTS)}')
+    if verdict == "reject":
+        if reason is None:
+            raise TrendwatchError(
+                f"a rejection needs a reason: {', '.join(REJECT_REASONS)}")
+        if reason not in REJECT_REASONS:
+            raise TrendwatchError(
+                f'reason: "{reason}" is not one of {", ".join(REJECT_REASONS)}')
+        if reason == "wrong-theme" and not theme:
+            raise TrendwatchError("reason wrong-theme needs the correct theme (--theme ID)")
+        if reason == "off-brand" and theme:
+            raise TrendwatchError("reason off-brand means no theme: drop --theme "
+                                  "(or use reason wrong-theme)")
+    elif reason is not None:
+        raise TrendwatchError(f"a reason is only given with reject, not with {verdict}")
+    if theme and valid_themes is not None and theme not in valid_themes:
+        known = ", ".join(sorted(valid_themes)) or "none"
+        raise TrendwatchError(f'theme: unknown theme "{theme}" (configured: {known})')
+
+
+def record_verdict(store: Store, suggestion_id: int, verdict: str, *,
+                   reason: str | None = None, note: str | None = None,
+                   theme: str | None = None, planned_for: str | date | None = None,
+                   snooze_until: str | date | None = None, now: datetime | None = None,
+                   tz: tzinfo | None = None,
+                   valid_themes: Collection[str] | None = None) -> dict[str, Any]:
+    """Store a verdict on a suggestion and update its status, in one write transaction.
+
+    ``planned_for`` (accept) defaults to the next working day after ``now`` in ``tz`` (pass
+    ``config.brand.tz``; UTC if omitted); ``snooze_until`` (snooze) likewise. ``valid_themes``
+    (the configured theme ids) makes an unknown ``theme`` an error. Raises TrendwatchError
+    for an unknown suggestion id, verdict, reason or theme; nothing is written then.
+
+    Returns the stored feedback: ``feedback_id``, ``suggestion_id``, ``item_id``,
+    ``verdict``, ``reason``, ``theme`` (the label), ``note``, ``status``, ``planned_for``,
+    ``snoozed_until``, ``created_at``.
+    """
+    reason = reason or None
+    theme = theme or None
+    note = (note or "").strip() or None
+    _validate(verdict, reason, theme, valid_themes)
+    plan = parse_date(planned_for, "planned_for")
+    until = parse_date(snooze_until, "snooze_until")
+    if plan and verdict != "accept":
+        raise TrendwatchError("a planned post date is only given with accept")
+    if until and verdict != "snooze":
+        raise TrendwatchError("a snooze date is only given with snooze")
+    now = now or utcnow()
+    local_today = today(tz or UTC, now)
+    stamp = iso(now)
+    with store.write() as db:
+        row = next(db.query("select id, item_id, theme, planned_for from suggestions "
+                            "where id = ?", [suggestion_id]), None)
+        if row is None:
+            raise TrendwatchError(f"no suggestion with id {suggestion_id}")
+        update: dict[str, Any] = {"status": STATUS_AFTER[verdict], "updated_at": stamp,
+                                  "snoozed_until": None}
+        if verdict == "accept":
+            # keep a date the reviewer set earlier (e.g. planned, then re-accepted)
+            chosen = plan or parse_date(row["planned_for"]) or next_workday(local_today)
+            update["planned_for"] = chosen.isoformat()
+        elif verdict == "snooze":
+            update["snoozed_until"] = (until or next_workday(local_today)).isoformat()
+        label = _label(verdict, reason, theme, row["theme"])
+        feedback = {"suggestion_id": suggestion_id, "item_id": row["item_id"],
+                    "verdict": verdict, "reason": reason, "theme": label, "note": note,
+                    "created_at": stamp}
+        feedback_id = db["feedback"].insert(feedback).last_pk
+        db["suggestions"].update(suggestion_id, update)
+    return {"feedback_id": feedback_id, **feedback, "status": update["status"],
+            "planned_for": update.get("planned_for"),
+            "snoozed_until": update["snoozed_until"]}
+
+
+def set_planned_for(store: Store, suggestion_id: int, when: str | date,
+                    now: datetime | None = None) -> dict[str, Any]:
+    """Change the planned post date of an accepted suggestion (the content calendar)."""
+    day = parse_date(when, "date")
+    if day is None:
+        raise TrendwatchError("date: a date is required (YYYY-MM-DD)")
+    with store.write() as db:
+        row = next(db.query("select id, status from suggestions where id = ?",
+                            [suggestion_id]), None)
+        if row is None:
+            raise TrendwatchError(f"no suggestion with id {suggestion_id}")
+        if row["status"] != "accepted":
+            raise TrendwatchError(f"suggestion {suggestion_id} is {row['status']}, not "
+                                  "accepted: accept it first to plan a post")
+        db["suggestions"].update(suggestion_id, {"planned_for": day.isoformat(),
+                                                 "updated_at": iso(now or utcnow())})
+    return {"suggestion_id": suggestion_id, "planned_for": day.isoformat()}

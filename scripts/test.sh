@@ -12,4 +12,8 @@ fi
 bash scripts/setup.sh
 VENV="${TRENDWATCH_VENV:-.venv}"
 "$VENV/bin/ruff" check .
+# The example third-party plugin is installed as a user would install it and its own tests
+# run too, so the example (and the plugin API it shows) can never rot.
+"$VENV/bin/python" -m pip install -q -e examples/trendwatch-hackernews
 "$VENV/bin/python" -m pytest -q "$@"
+"$VENV/bin/python" -m pytest -q examples/trendwatch-hackernews/tests

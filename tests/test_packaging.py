@@ -1,0 +1,65 @@
+"""The wheel installs trendwatch and trendwatch_plugins, never a top-level `plugins`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "--no-build-isolation", "-w", str(out), str(ROOT)], check=True,
+                   capture_output=True, timeout=300)
+    (whl,) = out.glob("trendwatch-*.whl")
+    return whl
+
+
+def test_wheel_layout(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not [n for n in names if n.startswith("plugins/")]
+    assert "trendwatch_plugins/rss.py" in names
+    assert "trendwatch/data/starter.toml" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[trendwatch]" in text and "rss = trendwatch_plugins.rss" in text
+    # every subpackage and data file of trendwatch/ is shipped
+    for init in (ROOT / "trendwatch").rglob("__init__.py"):
+        rel = init.relative_to(ROOT).as_posix()
+        assert rel in names, f"{rel} missing from the wheel (pyproject packages list?)"
+    for pattern in ("data/*", "templates/*", "web/templates/*", "web/static/*"):
+        for f in (ROOT / "trendwatch").glob(pattern):
+            if f.is_file():
+                rel = f.relative_to(ROOT).as_posix()
+                assert rel in names, f"{rel} missing from the wheel (package-data?)"
+    # every module in plugins/ is shipped
+    for module in (ROOT / "plugins").glob("*.py"):
+        assert f"trendwatch_plugins/{module.name}" in names
+
+
+def test_installed_wheel_works_and_has_no_plugins_module(wheel, tmp_path):
+    target = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    probe = ("import trendwatch, trendwatch_plugins, sys; "
+             "assert trendwatch.__file__.startswith(sys.argv[1]), trendwatch.__file__; "
+             "import importlib.util; print(importlib.util.find_spec('plugins'))")
+    proc = subprocess.run([sys.executable, "-c", probe, str(target)], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "None"
+    proc = subprocess.run([sys.executable, "-m", "trendwatch", "plugins", "--json"], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    import json
+
+    data = json.loads(proc.stdout)
+    rss = next(p for p in data["plugins"] if p["name"] == "rss")
+    assert rss["package"] == "trendwatch" and rss["version"] and "register_sources" in rss["hooks"]

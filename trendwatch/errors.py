@@ -36,11 +36,15 @@ class SourceError(TrendwatchError):
     """
 
     def __init__(self, message: str, *, http_status: int | None = None,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.http_status = http_status
         #: Seconds the server asked us to wait (Retry-After / 429), if it said so.
         self.retry_after = retry_after
+        #: Response headers (lower-case names) of an HTTP error, e.g. a 429's rate-limit
+        #: headers, so a source can read hints the fetcher doesn't know about.
+        self.headers = dict(headers or {})
 
 
 class FetchError(SourceError):

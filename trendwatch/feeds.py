@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -65,22 +66,29 @@ def parse_json_feed(resp: Response, now: datetime) -> tuple[list[Item], list[str
         if not isinstance(raw, dict):
             warnings.append(f"JSON Feed item {i} is not an object; skipped")
             continue
-        title = plain_text(raw.get("title")) or plain_text(raw.get("summary"), 200) or \
-            plain_text(raw.get("content_text"), 200)
+        # A JSON Feed is hand-written JSON more often than XML is: any field can have the
+        # wrong type, so every value is checked before use.
+        title = plain_text(_str(raw.get("title")), 500) or \
+            plain_text(_str(raw.get("summary")), 200) or \
+            plain_text(_str(raw.get("content_text")), 200)
         if not title:
             warnings.append(f"JSON Feed item {i} has no title or text; skipped")
             continue
         authors = raw.get("authors") or ([raw["author"]] if raw.get("author") else [])
-        author = next((a.get("name") for a in authors if isinstance(a, dict)), None)
+        if not isinstance(authors, list):
+            authors = []
+        author = next((_str(a.get("name")) for a in authors if isinstance(a, dict)), None)
+        guid = raw.get("id")
         items.append(Item(
             title=title,
-            url=raw.get("url") or raw.get("external_url"),
-            guid=str(raw["id"]) if raw.get("id") is not None else None,
-            summary=plain_text(raw.get("summary") or raw.get("content_html")
-                               or raw.get("content_text")),
+            url=http_url(_str(raw.get("url")) or _str(raw.get("external_url")), resp.url),
+            guid=str(guid) if isinstance(guid, str | int) and str(guid).strip() else None,
+            summary=plain_text(_str(raw.get("summary")) or _str(raw.get("content_html"))
+                               or _str(raw.get("content_text"))),
             published=parse_iso_date(raw.get("date_published") or raw.get("date_modified"), now),
-            author=author,
-            lang=raw.get("language") or data.get("language"),
+            author=plain_text(author, 200) or None,
+            lang=(_str(raw.get("language")) or _str(data.get("language")) or "")[:2].lower()
+            or None,
             extra={k: raw[k] for k in ("image", "tags") if raw.get(k)},
         ))
     return items, warnings
@@ -128,7 +136,7 @@ def parse_feed(resp: Response, now: datetime,
             continue
         item = Item(
             title=title,
-            url=entry.get("link"),
+            url=http_url(entry.get("link"), resp.url),
             guid=entry.get("id") or None,
             summary=summary,
             published=struct_to_datetime(entry.get("published_parsed")
@@ -142,6 +150,25 @@ def parse_feed(resp: Response, now: datetime,
                 continue
         items.append(item)
     return items, warnings
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def http_url(value: str | None, base: str) -> str | None:
+    """An entry's link, resolved against the feed URL, if it is http(s); else ``None``.
+
+    A ``javascript:`` or ``data:`` link must never reach a page as an ``href``.
+    """
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        url = urljoin(base, value.strip())
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def _content(entry: Any) -> str:

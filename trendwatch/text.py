@@ -37,6 +37,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+_TAG_LIKE = re.compile(r"<\s*/?\s*[a-zA-Z!?][^<>]*>")
+
+
 def plain_text(value: str | None, limit: int = 4000) -> str:
     """HTML or text in, one line of plain text out (entities decoded, tags dropped).
 
@@ -50,10 +53,14 @@ def plain_text(value: str | None, limit: int = 4000) -> str:
         try:
             parser.feed(value)
             parser.close()
+            # convert_charrefs already decoded entities once; no second html.unescape, which
+            # would turn "&lt;script&gt;" written as text back into a live tag
             value = "".join(parser.parts)
         except Exception:  # HTMLParser is lenient, but never let a feed crash us
-            value = re.sub(r"<[^>]*>", " ", value)
-        value = html.unescape(value)
+            value = html.unescape(value)
+        # Escaped markup ("&lt;img onerror=...&gt;", common in double-escaped feeds) decodes
+        # to text that looks like a tag: drop it too, so no tag of any kind is stored.
+        value = _TAG_LIKE.sub(" ", value)
     value = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value)
     value = re.sub(r"\s+", " ", value).strip()
     return value[:limit]

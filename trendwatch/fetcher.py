@@ -2,13 +2,19 @@
 
 What it guarantees, whatever a source or a server does:
 
-* http and https only, at most ``max_redirects`` hops, each hop checked again;
+* http and https only, at most ``max_redirects`` hops, each hop checked again (scheme and
+  address), credentials dropped when a redirect changes host;
 * unless ``allow_private``, no connection to loopback, private, link-local (cloud metadata),
-  multicast or reserved addresses: checked on the address actually connected to, so DNS
-  tricks don't get around it;
-* a whole-request deadline (``timeout``): a server that trickles a byte a second is cut off;
-* at most ``max_bytes`` of body *after* decompression (a gzip bomb stops there);
-* at most ``per_host`` requests in flight per host;
+  CGNAT, multicast or reserved addresses: the host name is resolved by us and only
+  addresses the policy allows are connected to, so DNS tricks (a name that resolves to
+  127.0.0.1, DNS rebinding between a check and the connect) don't get around it;
+* a whole-request deadline (``timeout``), redirects included: a server that trickles a byte a
+  second, in the headers or the body, is cut off by a watchdog that shuts the socket down;
+* at most ``max_bytes`` of body *after* decompression, read in bounded chunks (urllib3 ≥ 2.6
+  never inflates more than it is asked for), so neither a 50 MB body nor a gzip bomb is
+  ever held in memory;
+* at most ``per_host`` requests in flight per host (waiting for a slot is not counted in
+  the deadline: it is our own limit, not the server's slowness);
 * conditional GET: ETag / Last-Modified per URL, and a body identical to the last one
   counts as not modified, so nothing is parsed twice.
 """
@@ -21,6 +27,7 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +35,8 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import allowed_gai_family
 
 from . import __version__
 from .api import Response
@@ -36,54 +45,118 @@ from .errors import FetchError
 
 CHUNK = 64 * 1024
 REDIRECTS = {301, 302, 303, 307, 308}
+#: Shown in the User-Agent when the config gives no contact URL.
+PROJECT_URL = "https://github.com/trendwatch/trendwatch"
+#: Headers that must not follow a redirect to another host.
+CREDENTIALS = {"authorization", "cookie", "proxy-authorization"}
+#: Redirect and 304 bodies smaller than this are read so the connection can be reused.
+DRAIN_LIMIT = 64 * 1024
+
+#: Decides whether an IP address (as a string) may be connected to.
+AddressPolicy = Callable[[str], bool]
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class BlockedAddress(FetchError):
-    pass
+    """The address policy refused a host (SSRF guard)."""
 
 
 def address_allowed(ip: str) -> bool:
-    """Only globally routable unicast addresses (IPv4-mapped IPv6 judged as IPv4)."""
+    """The default policy: only globally routable unicast addresses.
+
+    IPv6 addresses that carry an IPv4 address (IPv4-mapped ``::ffff:a.b.c.d``, NAT64
+    ``64:ff9b::a.b.c.d``, 6to4 ``2002:AABB:CCDD::``) are judged by that IPv4 address, so
+    ``::ffff:127.0.0.1`` or ``::ffff:169.254.169.254`` can't sneak through.
+    """
     try:
-        addr = ipaddress.ip_address(ip.split("%")[0])
+        addr: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+            ip.split("%")[0])
     except ValueError:
         return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped is not None:
+            addr = addr.ipv4_mapped
+        elif addr in _NAT64:
+            addr = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+        elif addr.sixtofour is not None:
+            addr = addr.sixtofour
     return addr.is_global and not addr.is_multicast
+
+
+DEFAULT_POLICY: AddressPolicy = address_allowed
+
+
+def _refusal(host: str, ip: str | None = None) -> BlockedAddress:
+    where = f"{host} ({ip})" if ip and ip != host else host
+    return BlockedAddress(f"refused to connect to {where}: private, loopback, link-local or "
+                          "reserved address (set [fetch] allow_private = true to allow)")
 
 
 _local = threading.local()
 
 
-class _GuardMixin:
-    """Checks the peer address right after connecting; remembers the socket so the
-    request deadline can shut it down from the watchdog thread."""
+def _watch(sock: socket.socket) -> None:
+    """Tell the current request's watchdog which socket to shut down at the deadline."""
+    holder = getattr(_local, "holder", None)
+    if holder is not None:
+        holder["sock"] = sock
 
-    allow_private = False
+
+class _GuardMixin:
+    """Resolves the host itself and connects only to addresses the policy allows; registers
+    the socket with the request's watchdog."""
+
+    #: None: every address is allowed (``allow_private = true``).
+    policy: AddressPolicy | None = None
 
     def _new_conn(self) -> socket.socket:
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-        peer = sock.getpeername()[0]
-        if not self.allow_private and not address_allowed(peer):
-            sock.close()
-            raise BlockedAddress(
-                f"refused to connect to {self.host} ({peer}): private, loopback or reserved "  # type: ignore[attr-defined]
-                "address (set [fetch] allow_private = true to allow)")
-        return sock
+        host: str = self.host  # type: ignore[attr-defined]
+        dns_host = getattr(self, "_dns_host", host).strip("[]")
+        try:
+            infos = socket.getaddrinfo(dns_host, self.port,  # type: ignore[attr-defined]
+                                       allowed_gai_family(), socket.SOCK_STREAM)
+        except socket.gaierror as err:
+            raise NameResolutionError(host, self, err) from err  # type: ignore[arg-type]
+        refused: list[str] = []
+        error: OSError | None = None
+        for family, socktype, proto, _, sockaddr in infos:
+            ip = str(sockaddr[0])
+            if self.policy is not None and not self.policy(ip):
+                refused.append(ip)
+                continue
+            sock = socket.socket(family, socktype, proto)
+            try:
+                for opt in self.socket_options or ():  # type: ignore[attr-defined]
+                    sock.setsockopt(*opt)
+                timeout = self.timeout  # type: ignore[attr-defined]
+                if timeout is None or isinstance(timeout, int | float):
+                    sock.settimeout(timeout)
+                sock.connect(sockaddr)
+            except TimeoutError as err:
+                sock.close()
+                raise ConnectTimeoutError(self, f"connection to {host} timed out") from err
+            except OSError as err:
+                sock.close()
+                error = err
+                continue
+            _watch(sock)
+            return sock
+        if error is None and refused:
+            raise _refusal(host, refused[0])
+        raise NewConnectionError(self, f"failed to connect to {host}: "  # type: ignore[arg-type]
+                                       f"{error or 'no address'}")
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
-        holder = getattr(_local, "holder", None)
-        if holder is not None:
-            holder["sock"] = self.sock  # type: ignore[attr-defined]
+        # a pooled connection skips _new_conn: register its socket here too
+        _watch(self.sock)  # type: ignore[attr-defined]
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
 
 
-def _pool_classes(allow_private: bool) -> dict[str, type]:
-    http_conn = type("GuardedHTTPConnection", (_GuardMixin, HTTPConnection),
-                     {"allow_private": allow_private})
-    https_conn = type("GuardedHTTPSConnection", (_GuardMixin, HTTPSConnection),
-                      {"allow_private": allow_private})
+def _pool_classes(policy: AddressPolicy | None) -> dict[str, type]:
+    attrs = {"policy": staticmethod(policy) if policy else None}
+    http_conn = type("GuardedHTTPConnection", (_GuardMixin, HTTPConnection), attrs)
+    https_conn = type("GuardedHTTPSConnection", (_GuardMixin, HTTPSConnection), attrs)
     return {
         "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
         "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,),
@@ -108,17 +181,21 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 def parse_max_age(cache_control: str | None) -> float | None:
+    """``max-age`` from a Cache-Control header, in seconds (``None`` if absent or bad)."""
     if not cache_control:
         return None
     for part in cache_control.split(","):
         key, _, val = part.strip().partition("=")
-        if key.lower() == "max-age" and val.strip().isdigit():
-            return float(val.strip())
+        val = val.strip().strip('"')
+        if key.lower() == "max-age" and val.isdigit():
+            return float(val)
     return None
 
 
 @dataclass
 class CacheEntry:
+    """What we remember about one URL between fetches."""
+
     etag: str | None = None
     last_modified: str | None = None
     body_sha256: str | None = None
@@ -133,16 +210,24 @@ class RequestLog:
 
 
 class Fetcher:
-    """Shared by all sources of a run: one connection pool, per-host limits."""
+    """Shared by all sources of a run: one connection pool, per-host limits.
 
-    def __init__(self, config: FetchConfig, contact_url: str = ""):
+    ``address_allowed`` replaces the default address policy (used when ``allow_private``
+    is false); tests use it to allow one loopback alias and refuse the others.
+    """
+
+    def __init__(self, config: FetchConfig, contact_url: str = "", *,
+                 address_allowed: AddressPolicy | None = None):
         self.config = config
         self.user_agent = config.user_agent or (
-            f"trendwatch/{__version__} (+{contact_url})" if contact_url
-            else f"trendwatch/{__version__}")
+            f"trendwatch/{__version__} (+{contact_url or PROJECT_URL})")
+        self.policy: AddressPolicy | None = None if config.allow_private else (
+            address_allowed or DEFAULT_POLICY)
+        #: Longest wait for a free per-host slot before giving up (not part of the deadline).
+        self.slot_wait = 3 * config.timeout
         self.pool = urllib3.PoolManager(num_pools=64, maxsize=config.per_host, block=False,
                                         retries=False)
-        self.pool.pool_classes_by_scheme = _pool_classes(config.allow_private)
+        self.pool.pool_classes_by_scheme = _pool_classes(self.policy)
         self._host_lock = threading.Lock()
         self._host_sems: dict[str, threading.BoundedSemaphore] = {}
 
@@ -166,39 +251,55 @@ class Fetcher:
         """GET with redirects, limits and the address guard. Returns (status, final url,
         headers, body); 304 comes back with an empty body. Raises FetchError."""
         cfg = self.config
-        deadline = time.monotonic() + cfg.timeout
-        hops = 0
-        current = url
+        deadline: float | None = None
+        current, seen = url, [url]
+        headers = dict(headers)
         while True:
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FetchError(f"refused to fetch {current!r}: only http(s) URLs are allowed")
-            if not cfg.allow_private:
-                try:  # a literal address can be refused before connecting
-                    literal = ipaddress.ip_address(parts.hostname)
+            host = parts.hostname
+            if self.policy is not None:
+                try:  # a literal address can be refused before even taking a slot
+                    literal = ipaddress.ip_address(host)
                 except ValueError:
                     literal = None
-                if literal is not None and not address_allowed(str(literal)):
-                    raise BlockedAddress(
-                        f"refused to connect to {parts.hostname}: private, loopback or "
-                        "reserved address (set [fetch] allow_private = true to allow)")
-            status, resp_headers, body = self._one(current, headers, deadline)
-            if status in REDIRECTS and "location" in resp_headers:
-                hops += 1
-                if hops > cfg.max_redirects:
-                    raise FetchError(f"too many redirects (more than {cfg.max_redirects}) "
-                                     f"starting at {url}", http_status=status)
-                current = urljoin(current, resp_headers["location"])
-                continue
-            return status, current, resp_headers, body
+                if literal is not None and not self.policy(str(literal)):
+                    raise _refusal(host)
+            slot = self._host_slot(host)
+            if not slot.acquire(timeout=self.slot_wait):
+                raise FetchError(f"waited more than {self.slot_wait:g}s for a free connection "
+                                 f"to {host} ([fetch] per_host = {cfg.per_host})")
+            try:
+                if deadline is None:  # the deadline covers the whole request, every hop
+                    deadline = time.monotonic() + cfg.timeout
+                status, resp_headers, body = self._exchange(current, headers, deadline)
+            finally:
+                slot.release()
+            if status not in REDIRECTS:
+                return status, current, resp_headers, body
+            if not resp_headers.get("location"):
+                raise FetchError(f"HTTP {status} redirect without a Location header from "
+                                 f"{current}", http_status=status)
+            target = urljoin(current, resp_headers["location"].strip())
+            if target in seen:
+                raise FetchError(f"redirect loop: {' -> '.join([*seen, target])}",
+                                 http_status=status)
+            if len(seen) > cfg.max_redirects:
+                raise FetchError(f"too many redirects (more than {cfg.max_redirects}) "
+                                 f"starting at {url}", http_status=status)
+            if urlsplit(target).hostname != host:
+                headers = {k: v for k, v in headers.items() if k.lower() not in CREDENTIALS}
+            seen.append(target)
+            current = target
 
-    def _one(self, url: str, headers: dict[str, str],
-             deadline: float) -> tuple[int, dict[str, str], bytes]:
+    def _exchange(self, url: str, headers: dict[str, str],
+                  deadline: float) -> tuple[int, dict[str, str], bytes]:
+        """One HTTP exchange (no redirect following) under the deadline watchdog."""
         cfg = self.config
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise FetchError(f"timed out after {cfg.timeout:g}s fetching {url}")
-        host = urlsplit(url).hostname or ""
         holder: dict[str, socket.socket] = {}
         expired = threading.Event()
 
@@ -211,13 +312,11 @@ class Fetcher:
                 except OSError:
                     pass
 
-        slot = self._host_slot(host)
-        if not slot.acquire(timeout=remaining):
-            raise FetchError(f"timed out after {cfg.timeout:g}s waiting for a slot on {host}")
         watchdog = threading.Timer(remaining, cut)
         watchdog.daemon = True
         _local.holder = holder
         resp = None
+        reusable = False
         try:
             watchdog.start()
             timeout = urllib3.Timeout(connect=min(remaining, 10.0), read=remaining)
@@ -225,24 +324,20 @@ class Fetcher:
                 resp = self.pool.request("GET", url, headers=headers, redirect=False,
                                          preload_content=False, decode_content=True,
                                          timeout=timeout, retries=False)
+                resp_headers = _lower(resp.headers)
                 if resp.status in REDIRECTS or resp.status == 304:
-                    return resp.status, _lower(resp.headers), b""
-                chunks, size = [], 0
-                while True:
-                    chunk = resp.read1(CHUNK)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > cfg.max_bytes:
-                        raise FetchError(f"response from {url} is larger than max_bytes "
-                                         f"({cfg.max_bytes:,} bytes after decompression)",
-                                         http_status=resp.status)
-                    if time.monotonic() > deadline:
-                        raise FetchError(f"timed out after {cfg.timeout:g}s fetching {url}",
-                                         http_status=resp.status)
-                    chunks.append(chunk)
-                return resp.status, _lower(resp.headers), b"".join(chunks)
+                    reusable = _drain(resp)
+                    return resp.status, resp_headers, b""
+                body = self._read_body(resp, url, deadline)
+                if expired.is_set():  # the watchdog's shutdown looks like a clean end of body
+                    raise FetchError(f"timed out after {cfg.timeout:g}s fetching {url}",
+                                     http_status=resp.status)
+                reusable = True
+                return resp.status, resp_headers, body
             except FetchError:
+                if expired.is_set():
+                    raise FetchError(f"timed out after {cfg.timeout:g}s fetching {url}"
+                                     ) from None
                 raise
             except Exception as err:
                 if expired.is_set() or isinstance(err, urllib3.exceptions.TimeoutError):
@@ -254,9 +349,52 @@ class Fetcher:
         finally:
             watchdog.cancel()
             _local.holder = None
-            slot.release()
             if resp is not None:
-                resp.release_conn() if not expired.is_set() else resp.close()
+                # a connection with unread bytes, or one the watchdog cut, is never reused
+                if reusable and not expired.is_set():
+                    resp.release_conn()
+                else:
+                    resp.close()
+
+    def _read_body(self, resp: Any, url: str, deadline: float) -> bytes:
+        """The body, decompressed, refusing anything over ``max_bytes``: only a chunk at a
+        time is ever inflated, so a bomb costs at most ``max_bytes`` + one chunk."""
+        cfg = self.config
+        too_big = FetchError(f"response from {url} is larger than max_bytes "
+                             f"({cfg.max_bytes:,} bytes after decompression)",
+                             http_status=resp.status)
+        length = resp.headers.get("content-length", "")
+        if (length.isdigit() and int(length) > cfg.max_bytes
+                and resp.headers.get("content-encoding", "identity").lower() == "identity"):
+            raise too_big  # no need to read a byte of it
+        chunks, size = [], 0
+        while True:
+            chunk = resp.read1(CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > cfg.max_bytes:
+                raise too_big
+            if time.monotonic() > deadline:
+                raise FetchError(f"timed out after {cfg.timeout:g}s fetching {url}",
+                                 http_status=resp.status)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _drain(resp: Any) -> bool:
+    """Read a small redirect/304 body so the connection can go back to the pool; a big or
+    unknown-length one is not worth reading (the connection is closed instead)."""
+    length = resp.headers.get("content-length")
+    if resp.status == 304 or length == "0":
+        return True
+    if length and length.isdigit() and int(length) <= DRAIN_LIMIT:
+        try:
+            resp.read(DRAIN_LIMIT + 1, decode_content=False)
+        except Exception:
+            return False
+        return True
+    return False
 
 
 def _lower(headers: Any) -> dict[str, str]:
@@ -309,12 +447,19 @@ class SourceHttp:
             self.max_age = age if self.max_age is None else min(self.max_age, age)
         if status == 304:
             self.requests.append(RequestLog(url, status, 0, True))
+            if entry and (resp_headers.get("etag") or resp_headers.get("last-modified")):
+                # a 304 may carry fresher validators; the body (and its hash) is unchanged
+                self.cache_updates[url] = CacheEntry(
+                    resp_headers.get("etag") or entry.etag,
+                    resp_headers.get("last-modified") or entry.last_modified,
+                    entry.body_sha256)
             return Response(final_url, status, resp_headers, b"", not_modified=True)
         if status >= 400:
             self.requests.append(RequestLog(url, status, len(body), False))
             detail = "rate limited" if status == 429 else "server error" if status >= 500 else ""
-            raise FetchError(f"HTTP {status}{f' ({detail})' if detail else ''} from {url}",
-                             http_status=status, retry_after=hint)
+            wait = f"; retry after {hint:g}s" if hint is not None else ""
+            raise FetchError(f"HTTP {status}{f' ({detail})' if detail else ''} from {url}{wait}",
+                             http_status=status, retry_after=hint, headers=resp_headers)
         digest = hashlib.sha256(body).hexdigest()
         same = bool(conditional and entry and entry.body_sha256 == digest)
         if conditional:

@@ -62,9 +62,9 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
 
 
 def _register_all() -> None:
-    from . import core, daemon
+    from . import core, daemon, web
 
-    for module in (core, daemon):
+    for module in (core, daemon, web):
         module.register(cli)
 
 

@@ -132,7 +132,9 @@ def load_plugins(extra: list[Any] | None = None) -> PluginHost:
         pm.register(plugin)
     for kind, hook, table, base in (("source", "register_sources", host.sources, Source),
                                     ("notifier", "register_notifiers", host.notifiers, Notifier)):
-        for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):
+        # Registration order (entry points sorted by name), so when two plugins claim the
+        # same type_name the one whose name sorts first keeps it: predictable, documented.
+        for impl in getattr(pm.hook, hook).get_hookimpls():
             try:
                 impl.function(register=_register(host, impl.plugin_name, kind, table, base))
             except Exception as err:

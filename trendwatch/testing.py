@@ -15,10 +15,19 @@ Then, in a test::
 ``run_source`` validates the options exactly as the config loader does, runs the source once
 through the shared fetcher (``allow_private`` on, so 127.0.0.1 is reachable), and touches no
 database. It is also what ``trendwatch source test NAME`` uses.
+
+To test plugin *loading* (entry points, import errors) without pip, ``write_plugin_dist``
+writes a module plus a minimal ``.dist-info`` folder that :mod:`importlib.metadata` finds
+once the folder is on ``sys.path``; the ``plugin_dist`` fixture does that for one test.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -90,6 +99,27 @@ def run_source(plugin: str | type[Source], *, config: Config | None = None,
     return run_configured(cs, config, cache=cache, now=now)
 
 
+def write_plugin_dist(root: Path, name: str, code: str, *, module: str | None = None,
+                      package: str | None = None, version: str = "0.1.0") -> Path:
+    """Write plugin module ``module`` (default ``tw_test_<name>``) with source ``code`` and a
+    distribution ``package`` whose ``trendwatch`` entry point ``name`` points at it.
+
+    Returns ``root``; put it on ``sys.path`` (or ``PYTHONPATH`` for a subprocess) and
+    :func:`trendwatch.plugins.load_plugins` finds the plugin as if it were pip-installed.
+    """
+    module = module or f"tw_test_{name}"
+    package = package or f"trendwatch-test-{name}"
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f"{module}.py").write_text(textwrap.dedent(code), encoding="utf-8")
+    info = root / f"{re.sub(r'[-_.]+', '_', package)}-{version}.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[trendwatch]\n{name} = {module}\n",
+                                           encoding="utf-8")
+    return root
+
+
 class FeedServer:
     """A thin wrapper over pytest-httpserver for serving fixture files."""
 
@@ -118,6 +148,26 @@ try:  # the fixtures need pytest and pytest-httpserver; the rest of this module 
     def feed_server(httpserver: Any) -> FeedServer:
         """A local HTTP server (pytest-httpserver) for fixture files."""
         return FeedServer(httpserver)
+
+    @pytest.fixture
+    def plugin_dist(tmp_path: Path, monkeypatch: Any) -> Iterator[Callable[..., Path]]:
+        """``plugin_dist(name, code, **kw)``: a fake installed plugin for this test only
+        (see :func:`write_plugin_dist`). Its modules are forgotten afterwards."""
+        root = tmp_path / "fake-site-packages"
+        modules: list[str] = []
+
+        def make(name: str, code: str, **kwargs: Any) -> Path:
+            if not modules and not root.exists():
+                root.mkdir(parents=True)
+                monkeypatch.syspath_prepend(str(root))
+            modules.append(kwargs.get("module") or f"tw_test_{name}")
+            write_plugin_dist(root, name, code, **kwargs)
+            importlib.invalidate_caches()  # finders cache directory listings
+            return root
+
+        yield make
+        for mod in modules:
+            sys.modules.pop(mod, None)
 
     @pytest.fixture(name="run_source")
     def run_source_fixture() -> Any:

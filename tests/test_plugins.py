@@ -1,0 +1,189 @@
+"""Plugin loading: good, import-broken, hook-raising, TRENDWATCH_LOAD_PLUGINS, duplicates.
+
+Plugins are fake installed distributions (a module plus a ``.dist-info`` folder on
+``sys.path``, see ``trendwatch.testing.write_plugin_dist``), found through the same
+``trendwatch`` entry-point group as real ones: nothing is pip-installed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+
+from trendwatch.plugins import load_plugins
+from trendwatch.testing import write_plugin_dist
+
+GOOD = """
+    from trendwatch.api import Angle, Item, Source, SourceOptions
+    from trendwatch.hookspecs import hookimpl
+
+    class PodcastChartsSource(Source):
+        type_name = "podcast_charts"
+        description = "Podcast charts"
+
+        def fetch(self, ctx):
+            return [Item(title="Episode 12")]
+
+    @hookimpl
+    def register_sources(register):
+        register(PodcastChartsSource)
+
+    @hookimpl
+    def generate_angles(suggestion, theme, brand):
+        return [Angle(platform="tiktok", format="video", hook="Why " + suggestion["title"],
+                      why_now="trending", generator="good")]
+"""
+
+BROKEN_IMPORT = """
+    import trendwatch_a_module_that_is_not_installed  # noqa: F401
+"""
+
+HOOK_RAISES = """
+    from trendwatch.hookspecs import hookimpl
+
+    @hookimpl
+    def register_sources(register):
+        raise RuntimeError("config file missing")
+
+    @hookimpl
+    def generate_angles(suggestion, theme, brand):
+        raise ValueError("template blew up")
+"""
+
+
+def dupe(type_name: str, title: str) -> str:
+    return f"""
+    from trendwatch.api import Item, Source
+    from trendwatch.hookspecs import hookimpl
+
+    class Dupe(Source):
+        type_name = "{type_name}"
+
+        def fetch(self, ctx):
+            return [Item(title="{title}")]
+
+    @hookimpl
+    def register_sources(register):
+        register(Dupe)
+    """
+
+
+def test_good_plugin_is_loaded_with_its_metadata(plugin_dist):
+    plugin_dist("podcasts", GOOD, package="trendwatch-podcasts", version="1.4.2")
+    host = load_plugins()
+    assert host.failures == []
+    assert host.sources["podcast_charts"].__module__ == "tw_test_podcasts"
+    info = {p["name"]: p for p in host.plugin_info()}
+    assert info["podcasts"] == {
+        "name": "podcasts", "package": "trendwatch-podcasts", "version": "1.4.2",
+        "hooks": ["generate_angles", "register_sources"], "sources": ["podcast_charts"],
+        "notifiers": []}
+    assert "rss" in info  # built-ins come through the same entry-point group
+
+
+def test_import_broken_plugin_is_reported_and_the_rest_load(plugin_dist, caplog, cli):
+    plugin_dist("broken", BROKEN_IMPORT)
+    plugin_dist("podcasts", GOOD)
+    with caplog.at_level(logging.ERROR, logger="trendwatch.plugins"):
+        host = load_plugins()
+    assert "podcast_charts" in host.sources and "rss" in host.sources
+    [failure] = host.failures
+    assert failure.name == "broken"
+    assert "ModuleNotFoundError" in failure.error
+    assert "trendwatch_a_module_that_is_not_installed" in failure.error
+    assert "Traceback" in failure.detail
+    assert any("could not load plugin 'broken'" in r.getMessage() for r in caplog.records)
+
+    result = cli("plugins", "--json")
+    assert result.exit_code == 1  # something failed: say so
+    data = json.loads(result.stdout)
+    assert [f["name"] for f in data["failures"]] == ["broken"]
+    assert "podcasts" in {p["name"] for p in data["plugins"]}
+
+    result = cli("plugins")
+    assert "FAILED broken: could not load plugin 'broken'" in result.stderr
+    assert "podcast_charts" in result.stdout
+
+
+def test_raising_register_hook_only_affects_its_plugin(plugin_dist):
+    plugin_dist("crashy", HOOK_RAISES)
+    plugin_dist("podcasts", GOOD)
+    host = load_plugins()
+    assert "podcast_charts" in host.sources and "rss" in host.sources
+    [failure] = host.failures
+    assert failure.name == "crashy"
+    assert failure.error == ("plugin 'crashy' failed in register_sources: "
+                             "RuntimeError: config file missing")
+
+
+def test_generate_angles_raising_in_one_plugin_keeps_the_others(plugin_dist):
+    plugin_dist("crashy", HOOK_RAISES)
+    plugin_dist("podcasts", GOOD)
+    host = load_plugins()
+    host.failures.clear()
+    results = dict(host.call_each("generate_angles", suggestion={"title": "Pintu Kedua"},
+                                  theme=None, brand={"name": "Studio"}))
+    assert "crashy" not in results
+    [angle] = results["podcasts"]
+    assert angle.hook == "Why Pintu Kedua"
+    [failure] = host.failures
+    assert failure.name == "crashy" and "template blew up" in failure.error
+
+
+def test_load_plugins_env_restricts_loading(plugin_dist, monkeypatch):
+    plugin_dist("podcasts", GOOD)
+    plugin_dist("broken", BROKEN_IMPORT)
+    monkeypatch.setenv("TRENDWATCH_LOAD_PLUGINS", "podcasts, rss")
+    host = load_plugins()
+    assert sorted(host.sources) == ["podcast_charts", "rss"]
+    assert host.failures == []  # the broken one was never imported
+    assert "tw_test_broken" not in sys.modules
+
+    monkeypatch.setenv("TRENDWATCH_LOAD_PLUGINS", "")
+    assert load_plugins().sources == {}
+
+
+def test_duplicate_source_type_is_reported(plugin_dist):
+    plugin_dist("alpha", dupe("charts", "from alpha"))
+    plugin_dist("beta", dupe("charts", "from beta"))
+    host = load_plugins()
+    assert host.sources["charts"].__module__ == "tw_test_alpha"  # first by name wins
+    [failure] = host.failures
+    assert failure.name == "beta"
+    assert failure.error == ("source type 'charts' is already provided by 'alpha'; "
+                             "the one from 'beta' is ignored")
+
+
+def test_registering_something_that_is_not_a_source_is_reported(plugin_dist):
+    plugin_dist("confused", """
+        from trendwatch.hookspecs import hookimpl
+
+        @hookimpl
+        def register_sources(register):
+            register("rss")
+    """)
+    host = load_plugins()
+    [failure] = host.failures
+    assert failure.name == "confused"
+    assert "registered 'rss', not a Source" in failure.error
+
+
+def test_plugins_json_in_a_real_process(tmp_path):
+    """The whole path a user takes: a new process finds the plugin on its sys.path."""
+    site = write_plugin_dist(tmp_path / "site", "podcasts", GOOD, package="trendwatch-podcasts",
+                             version="2.0.0")
+    write_plugin_dist(site, "broken", BROKEN_IMPORT)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    proc = subprocess.run([sys.executable, "-m", "trendwatch", "plugins", "--json"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    podcasts = next(p for p in data["plugins"] if p["name"] == "podcasts")
+    assert podcasts["package"] == "trendwatch-podcasts"
+    assert podcasts["version"] == "2.0.0"
+    assert podcasts["sources"] == ["podcast_charts"]
+    assert data["failures"][0]["name"] == "broken"
+    assert "could not load plugin 'broken'" in proc.stderr  # the log line

@@ -7,9 +7,11 @@ and ``media:`` (``http://search.yahoo.com/mrss/``) namespaces:
 * ``yt:videoId`` is the item's guid;
 * ``media:group/media:community/media:statistics@views`` becomes the metric ``views``
   (0 for an upcoming premiere or a live stream that hasn't started);
-* ``media:starRating@count`` / ``@average`` become ``rating_count`` / ``rating_average``;
-* ``extra`` keeps the thumbnail, the channel (name, id, URL) and ``is_short`` (the
-  alternate link is ``/shorts/ID`` instead of ``watch?v=ID``).
+* ``media:starRating@count`` / ``@average`` become ``rating_count`` / ``rating_average``
+  (no average when nobody rated yet);
+* ``extra`` keeps the thumbnail, the channel (name, id, URL), ``is_short`` (the
+  alternate link is ``/shorts/ID`` instead of ``watch?v=ID``) and, for a premiere or
+  stream scheduled later, ``scheduled_for`` (the item's own date is clamped to the fetch).
 
 Give exactly one of ``channel_id``, ``playlist_id`` or ``url``:
 
@@ -29,7 +31,9 @@ Give exactly one of ``channel_id``, ``playlist_id`` or ``url``:
 
 from __future__ import annotations
 
+import calendar
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -81,7 +85,7 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def video_fields(entry: Any) -> tuple[dict[str, float], dict[str, Any]]:
+def video_fields(entry: Any, now: datetime) -> tuple[dict[str, float], dict[str, Any]]:
     """(metrics, extra) from one feedparser entry of a YouTube feed."""
     metrics: dict[str, float] = {}
     views = _number((entry.get("media_statistics") or {}).get("views"))
@@ -91,10 +95,15 @@ def video_fields(entry: Any) -> tuple[dict[str, float], dict[str, Any]]:
     count, average = _number(rating.get("count")), _number(rating.get("average"))
     if count is not None:
         metrics["rating_count"] = count
-    if average is not None:
+    if average is not None and count:  # "0.00" from nobody is no rating, not a bad one
         metrics["rating_average"] = average
     link = entry.get("link") or ""
     extra: dict[str, Any] = {"is_short": "/shorts/" in link}
+    published = entry.get("published_parsed")
+    if published:
+        when = datetime.fromtimestamp(calendar.timegm(published), UTC)
+        if when > now:  # a scheduled premiere or stream: the item's date is clamped to now
+            extra["scheduled_for"] = when.isoformat()
     thumbs = entry.get("media_thumbnail") or []
     if thumbs and thumbs[0].get("url"):
         extra["thumbnail"] = thumbs[0]["url"]
@@ -140,7 +149,7 @@ class YoutubeSource(Source):
                 if not item.url:
                     item.url = f"https://www.youtube.com/watch?v={video_id}"
             item.kind = "video"
-            item.metrics, item.extra = video_fields(entry)
+            item.metrics, item.extra = video_fields(entry, ctx.now)
             return item
 
         items, warnings = parse_feed(resp, ctx.now, entry_hook=enrich)

@@ -1,0 +1,414 @@
+"""Commands: suggestions, review, backlog, plan, export, digest.
+
+``suggestions`` and ``review`` only read and write the database: they never import
+scikit-learn, so they start fast and work while the daemon runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import TrendwatchError
+from .app import App, pass_app
+
+FORMATS = ("table", "json", "csv", "md", "html")
+REASONS = ("off-brand", "wrong-theme", "stale", "already-covered", "other")
+
+
+class _Date(click.ParamType):
+    """A YYYY-MM-DD option value, checked at parse time (usage error, exit 2)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f'"{value}" is not a date (use YYYY-MM-DD)', param, ctx)
+
+
+DATE = _Date()
+
+
+def _width() -> int:
+    """Terminal columns, kept between 60 and 120 so lines stay readable."""
+    return max(60, min(shutil.get_terminal_size((80, 24)).columns, 120))
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    from ..render import clean_line, fit, signal_text
+
+    width = _width()
+    head = f"{'ID':>5} {'SCORE':>5}  {'THEME':<16} "
+    title_w = width - len(head)
+    out = [head + "TITLE"]
+    for r in rows:
+        theme = clean_line(r["theme"] or "-")
+        title = fit(clean_line(r["title"]), title_w).rstrip()
+        out.append(f"{r['id']:>5} {r['score']:>5.2f}  {fit(theme, 16)} {title}")
+        detail = [", ".join(r["sources"])]
+        if r["why"]:
+            detail.append("why: " + ", ".join(clean_line(w) for w in r["why"]))
+        signals = signal_text(r["signals"])
+        if signals:
+            detail.append(signals)
+        if r["status"] != "new":
+            detail.append(r["status"] + (f" {r['planned_for']}" if r["planned_for"] else ""))
+        pad = " " * 13
+        out.append((pad + fit(clean_line(" · ".join(detail)), width - len(pad))).rstrip())
+    return "\n".join(out)
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    from ..calendar_export import angle_lines
+    from ..render import clean_line, csv_cell
+
+    columns = ("id", "list_date", "score", "relevance", "theme", "theme_name", "title", "url",
+               "sources", "why", "angles", "status", "first_seen", "planned_for")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        values = {**r, "title": clean_line(r["title"]), "sources": ", ".join(r["sources"]),
+                  "why": ", ".join(clean_line(w) for w in r["why"]),
+                  "angles": " | ".join(angle_lines(r))}
+        writer.writerow([csv_cell(values.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def format_rows(rows: list[dict[str, Any]], fmt: str, title: str) -> str:
+    """Render suggestion rows in one of FORMATS."""
+    if fmt == "json":
+        from ..queries import as_records
+
+        return json.dumps(as_records(rows), ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        return _csv(rows).rstrip("\n")
+    if fmt in ("md", "html"):
+        from ..render import suggestions_page
+
+        return suggestions_page(rows, title=title, fmt=fmt).rstrip("\n")
+    return _table(rows)
+
+
+@click.command()
+@click.option("--date", "day", type=DATE, default=None,
+              help="The list's date (default: today in the brand's time zone).")
+@click.option("--theme", default=None, help="Only this theme id.")
+@click.option("--status", type=click.Choice(["new", "accepted", "rejected", "snoozed", "all"]),
+              default="new", show_default=True,
+              help="Which suggestions (new also shows snoozed ones that are due).")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="At most N rows.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="Output format (json: see docs/suggestions.md).")
+@pass_app
+def suggestions(app: App, day: date | None, theme: str | None, status: str,
+                limit: int | None, fmt: str) -> None:
+    """Show the daily suggestion list, best score first.
+
+    Each suggestion has its theme, score, the terms that explain it, its sources and
+    content angles. `--format json` prints the stable schema documented in
+    docs/suggestions.md.
+    """
+    from ..queries import list_suggestions, today
+
+    rows = list_suggestions(app.store, app.config, list_date=day, theme=theme, status=status,
+                            limit=limit)
+    shown = day or today(app.config.brand.tz)
+    if not rows and fmt == "table":
+        click.echo(f"No {'' if status == 'all' else status + ' '}suggestions for "
+                   f"{shown.isoformat()}.", err=True)
+        return
+    click.echo(format_rows(rows, fmt, f"Suggestions for {shown.isoformat()}"))
+
+
+# -- review -----------------------------------------------------------------------------
+
+
+def _verdict(app: App, suggestion_id: int, verdict: str, **kwargs: Any) -> dict[str, Any]:
+    from ..feedback import record_verdict
+
+    config = app.config
+    return record_verdict(app.store, suggestion_id, verdict, tz=config.brand.tz,
+                          valid_themes={t.id for t in config.themes}, **kwargs)
+
+
+def _done_message(result: dict[str, Any]) -> str:
+    sid = result["suggestion_id"]
+    if result["verdict"] == "accept":
+        return f"Accepted {sid}: planned for {result['planned_for']}."
+    if result["verdict"] == "snooze":
+        return f"Snoozed {sid} until {result['snoozed_until']}."
+    label = f", correct theme {result['theme']}" if result["reason"] == "wrong-theme" else ""
+    return f"Rejected {sid} ({result['reason']}{label})."
+
+
+def _card(r: dict[str, Any], pos: int, total: int) -> str:
+    from ..calendar_export import angle_lines
+    from ..render import clean_line, safe_url, signal_text
+
+    lines = [f"[{pos}/{total}] #{r['id']}  {clean_line(r['title'])}"]
+    meta = [clean_line(r["theme_name"] or r["theme"] or "no theme"),
+            f"score {r['score']:.2f}", f"relevance {r['relevance']:.2f}"]
+    if signal_text(r["signals"]):
+        meta.append(signal_text(r["signals"]))
+    lines.append("      " + " · ".join(meta))
+    lines.append("      sources: " + ", ".join(r["sources"]))
+    if r["why"]:
+        lines.append("      why: " + ", ".join(clean_line(w) for w in r["why"]))
+    lines.extend(f"      -> {a}" for a in angle_lines(r))
+    lines.append("      " + (safe_url(r["url"]) or "(no link)"))
+    return "\n".join(lines)
+
+
+def _ask_reject(app: App) -> dict[str, Any]:
+    """Ask the reason (and the correct theme / a note when it needs one)."""
+    menu = "  ".join(f"[{i}] {name}" for i, name in enumerate(REASONS, 1))
+    choices = [str(i) for i in range(1, len(REASONS) + 1)] + list(REASONS)
+    answer = click.prompt(f"Reason {menu}", type=click.Choice(choices), show_choices=False)
+    reason = REASONS[int(answer) - 1] if answer.isdigit() else answer
+    extra: dict[str, Any] = {"reason": reason}
+    if reason == "wrong-theme":
+        ids = [t.id for t in app.config.themes]
+        extra["theme"] = click.prompt(f"Correct theme ({', '.join(ids)})",
+                                      type=click.Choice(ids), show_choices=False)
+    elif reason == "other":
+        extra["note"] = click.prompt("Note (optional)", default="", show_default=False)
+    return extra
+
+
+def _interactive(app: App, day: date | None, theme: str | None, limit: int | None) -> None:
+    from ..queries import list_suggestions, today
+    from ..render import safe_url
+
+    rows = list_suggestions(app.store, app.config, list_date=day, theme=theme, status="new",
+                            limit=limit)
+    shown = (day or today(app.config.brand.tz)).isoformat()
+    if not rows:
+        click.echo(f"No new suggestions for {shown}.")
+        return
+    counts = {"accept": 0, "reject": 0, "snooze": 0, "skip": 0}
+    click.echo(f"{len(rows)} new suggestions for {shown}. "
+               "[a]ccept [r]eject [s]nooze [o]pen link [k] skip [q]uit")
+    try:
+        for pos, r in enumerate(rows, 1):
+            click.echo("")
+            click.echo(_card(r, pos, len(rows)))
+            while True:
+                key = click.prompt("[a/r/s/o/k/q]", type=click.Choice(list("arsokq"),
+                                   case_sensitive=False), show_choices=False).lower()
+                if key == "o":
+                    link = safe_url(r["url"])
+                    if link:
+                        click.echo(link)
+                        click.launch(link)
+                    else:
+                        click.echo("This item has no web link.")
+                    continue
+                break
+            if key == "q":
+                break
+            if key == "k":
+                counts["skip"] += 1
+                continue
+            verdict = {"a": "accept", "r": "reject", "s": "snooze"}[key]
+            extra = _ask_reject(app) if verdict == "reject" else {}
+            result = _verdict(app, r["id"], verdict, **extra)
+            counts[verdict] += 1
+            click.echo(_done_message(result))
+    except click.Abort:  # Ctrl-C / end of input: what was decided so far is stored
+        click.echo("")
+    click.echo(f"Done: {counts['accept']} accepted, {counts['reject']} rejected, "
+               f"{counts['snooze']} snoozed, {counts['skip']} skipped.")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--date", "day", type=DATE, default=None,
+              help="Review this day's list (default: today in the brand's time zone).")
+@click.option("--theme", default=None, help="Only this theme id.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most N suggestions.")
+@click.pass_context
+def review(ctx: click.Context, day: date | None, theme: str | None, limit: int | None) -> None:
+    """Review today's new suggestions one by one: accept, reject (with a reason), snooze.
+
+    Without a subcommand it walks the list interactively: [a]ccept, [r]eject (then asks
+    why), [s]nooze until the next working day, [o]pen the link, [k] skip, [q]uit. Every
+    verdict is stored at once and teaches the classifier; a judged item is never suggested
+    again. `review accept|reject|snooze ID` records one verdict without asking.
+    """
+    if ctx.invoked_subcommand is None:
+        _interactive(ctx.find_object(App), day, theme, limit)
+
+
+@review.command("accept")
+@click.argument("suggestion_id", type=int)
+@click.option("--date", "day", type=DATE, default=None,
+              help="Planned post date (default: the next working day).")
+@click.option("--theme", default=None, help="The theme it serves, if not the suggested one.")
+@click.option("--note", default=None, help="A note kept with the verdict.")
+@pass_app
+def accept(app: App, suggestion_id: int, day: date | None, theme: str | None,
+           note: str | None) -> None:
+    """Accept suggestion ID: it joins the content backlog."""
+    click.echo(_done_message(_verdict(app, suggestion_id, "accept", planned_for=day,
+                                      theme=theme, note=note)))
+
+
+@review.command("reject")
+@click.argument("suggestion_id", type=int)
+@click.option("--reason", type=click.Choice(REASONS), required=True,
+              help="Why: off-brand (no theme fits), wrong-theme (give --theme), stale, "
+                   "already-covered, other.")
+@click.option("--theme", default=None, help="With wrong-theme: the correct theme id.")
+@click.option("--note", default=None, help="A note kept with the verdict.")
+@pass_app
+def reject(app: App, suggestion_id: int, reason: str, theme: str | None,
+           note: str | None) -> None:
+    """Reject suggestion ID with a reason (the reason becomes a training label)."""
+    click.echo(_done_message(_verdict(app, suggestion_id, "reject", reason=reason,
+                                      theme=theme, note=note)))
+
+
+@review.command("snooze")
+@click.argument("suggestion_id", type=int)
+@click.option("--date", "day", type=DATE, default=None,
+              help="Show it again on this date (default: the next working day).")
+@click.option("--note", default=None, help="A note kept with the verdict.")
+@pass_app
+def snooze(app: App, suggestion_id: int, day: date | None, note: str | None) -> None:
+    """Snooze suggestion ID: it comes back in the new list on the given date."""
+    click.echo(_done_message(_verdict(app, suggestion_id, "snooze", snooze_until=day,
+                                      note=note)))
+
+
+# -- backlog, plan, export ---------------------------------------------------------------
+
+
+@click.command()
+@click.option("--since", type=DATE, default=None, help="Only posts planned on or after this.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="Output format.")
+@pass_app
+def backlog(app: App, since: date | None, fmt: str) -> None:
+    """List accepted suggestions (the content backlog) by planned post date."""
+    from ..queries import backlog as load_backlog
+    from ..render import clean_line, fit
+
+    rows = load_backlog(app.store, app.config, since=since)
+    if fmt != "table":
+        if fmt == "json":
+            from ..queries import as_records
+
+            records = as_records(rows)
+            for rec, row in zip(records, rows, strict=True):
+                rec["accepted_at"] = row["accepted_at"]
+            click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        else:
+            click.echo(format_rows(rows, fmt, "Content backlog"))
+        return
+    if not rows:
+        click.echo("The backlog is empty: accept suggestions with `trendwatch review`.",
+                   err=True)
+        return
+    width = _width()
+    head = f"{'PLANNED':<14} {'ID':>5}  {'THEME':<16} "
+    click.echo(head + "TITLE")
+    for r in rows:
+        planned = date.fromisoformat(r["planned_for"]).strftime("%Y-%m-%d %a")
+        title = fit(clean_line(r["title"]), width - len(head)).rstrip()
+        click.echo(f"{planned:<14} {r['id']:>5}  {fit(clean_line(r['theme'] or '-'), 16)} "
+                   f"{title}")
+
+
+@click.command()
+@click.argument("suggestion_id", type=int)
+@click.argument("day", metavar="YYYY-MM-DD", type=DATE)
+@pass_app
+def plan(app: App, suggestion_id: int, day: date) -> None:
+    """Set the planned post date of accepted suggestion ID (the content calendar)."""
+    from ..feedback import set_planned_for
+
+    set_planned_for(app.store, suggestion_id, day)
+    click.echo(f"Suggestion {suggestion_id} planned for {day:%Y-%m-%d (%a)}.")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["ics", "csv"]), default="ics",
+              show_default=True, help="iCalendar (Google Calendar, Outlook) or CSV.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to FILE (default: stdout).")
+@click.option("--since", type=DATE, default=None, help="Only posts planned on or after this.")
+@pass_app
+def export(app: App, fmt: str, output: str | None, since: date | None) -> None:
+    """Export the content calendar (accepted suggestions on their planned dates).
+
+    The .ics file has one all-day event per post, with the angles and the link in its
+    description; import it into Google Calendar or Outlook (importing again updates the
+    same events).
+    """
+    from ..calendar_export import to_csv, to_ics
+    from ..queries import backlog as load_backlog
+
+    rows = load_backlog(app.store, app.config, since=since)
+    data = to_ics(rows, app.config) if fmt == "ics" else to_csv(rows).encode("utf-8")
+    if output is None:
+        sys.stdout.flush()
+        click.get_binary_stream("stdout").write(data)
+        return
+    target = Path(output)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    except OSError as err:
+        raise TrendwatchError(f"cannot write {target}: {err.strerror or err}") from None
+    click.echo(f"Wrote {len(rows)} planned posts to {target}.", err=True)
+
+
+@click.command()
+@click.option("--date", "day", type=DATE, default=None,
+              help="The list's date (default: today in the brand's time zone).")
+@click.option("--send/--no-send", default=False, show_default=True,
+              help="Also send it through the configured [[notifiers]].")
+@click.option("--print", "show", type=click.Choice(["none", "md", "html"]), default="md",
+              show_default=True, help="Print the digest to stdout in this format.")
+@pass_app
+def digest(app: App, day: date | None, send: bool, show: str) -> None:
+    """Build the daily digest now: broken sources, rising topics, then the suggestions.
+
+    It is stored, written to [digest] output_dir as Markdown and HTML, and with --send
+    delivered by every notifier. Exits 1 if a notifier failed (the digest is kept anyway).
+    """
+    from ..digest import build_digest
+
+    notifiers = app.notifiers if send else []
+    result = build_digest(app.store, app.config, app.host, notifiers, list_date=day)
+    if show != "none":
+        click.echo(result["markdown" if show == "md" else "html"].rstrip("\n"))
+    for path in (result["md_path"], result["html_path"]):
+        if path:
+            click.echo(f"wrote {path}", err=True)
+    failed = [n for n in result["notifications"] if n["status"] != "sent"]
+    for n in result["notifications"]:
+        click.echo(f"notifier {n['notifier']}: {n['status']}"
+                   + (f": {n['error']}" if n["error"] else ""), err=True)
+    if failed:
+        sys.exit(1)
+
+
+def register(cli: click.Group) -> None:
+    for command in (suggestions, review, backlog, plan, export, digest):
+        cli.add_command(command)

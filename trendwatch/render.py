@@ -1,0 +1,173 @@
+"""Turning suggestion rows into text for people: terminal table, Markdown, HTML, CSV.
+
+Every value that came from a feed is untrusted (feedparser does not sanitise titles): HTML
+goes through Jinja2 with autoescape, Markdown through :func:`md_escape`, terminal output
+through :func:`clean_line` (no control characters, so a title cannot move the cursor or
+recolour the terminal), CSV through :func:`csv_cell` (no spreadsheet formulas).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|~!])")
+#: Characters left as they are when percent-encoding a URL for a Markdown link: everything
+#: a URL needs except ( ) < > and spaces, which would end the link early.
+_URL_SAFE = ":/?#@!$&*+,;=%-._~[]'"
+
+
+def clean_line(value: Any) -> str:
+    """One line of plain text: control and bidi-override characters become spaces."""
+    text = "" if value is None else str(value)
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def md_escape(value: Any) -> str:
+    """Escape Markdown syntax (and raw HTML) so a feed value renders as the text it is."""
+    return _MD_SPECIAL.sub(r"\\\1", clean_line(value))
+
+
+def safe_url(value: Any) -> str | None:
+    """The URL if it is http(s) with a host, else None (no javascript:, data:, file:)."""
+    if not value:
+        return None
+    text = str(value).strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if _CONTROL.search(text) or " " in text:
+        return None
+    return text
+
+
+def md_link(title: Any, url: Any) -> str:
+    """``[title](url)`` with the URL's ``()<>`` and spaces percent-encoded; just the escaped
+    title when the URL is not http(s)."""
+    link = safe_url(url)
+    if not link:
+        return md_escape(title)
+    return f"[{md_escape(title)}]({quote(link, safe=_URL_SAFE)})"
+
+
+def csv_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas: a text cell starting with = + - @ (or a tab/CR)
+    gets a leading apostrophe, as OWASP recommends for CSV exports."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fit(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` terminal columns (wide CJK/emoji count double), with an
+    ellipsis when cut, and pad it to exactly ``width``."""
+    if width <= 0:
+        return ""
+    if display_width(text) <= width:
+        return text + " " * (width - display_width(text))
+    out, used = [], 0
+    for ch in text:
+        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…" + " " * (width - 1 - used)
+
+
+def signal_text(signals: dict[str, Any]) -> str:
+    """``momentum 0.50 · trend 0.20 · 3 sources`` from the stored signals object."""
+    parts = []
+    for key in ("trend", "momentum", "recency", "novelty"):
+        value = signals.get(key)
+        if isinstance(value, int | float):
+            parts.append(f"{key} {value:.2f}")
+    n = signals.get("sources")
+    if isinstance(n, int | float) and n:
+        parts.append(f"{int(n)} source{'s' if n != 1 else ''}")
+    return " · ".join(parts)
+
+
+def rising_label(topic: Any) -> str:
+    """The term of a rising-topic entry, whatever its exact shape (dict or string)."""
+    if isinstance(topic, dict):
+        for key in ("term", "phrase", "topic", "name"):
+            if topic.get(key):
+                return clean_line(topic[key])
+        return ""
+    return clean_line(topic)
+
+
+def rising_detail(topic: Any) -> str:
+    """A short numeric detail of a rising topic: count now vs. baseline, and the ratio."""
+    if not isinstance(topic, dict):
+        return ""
+    parts = []
+    count = topic.get("count", topic.get("recent"))
+    base = topic.get("baseline")
+    if isinstance(count, int | float):
+        parts.append(f"{count:g} mentions" + (f" vs {base:.1f}/day before"
+                                               if isinstance(base, int | float) else ""))
+    ratio = topic.get("ratio", topic.get("lift"))
+    if isinstance(ratio, int | float):
+        parts.append(f"×{ratio:.1f}")
+    n = topic.get("sources")
+    if isinstance(n, int | float):
+        parts.append(f"{int(n)} sources")
+    elif isinstance(n, list):
+        parts.append(f"{len(n)} sources")
+    return ", ".join(parts)
+
+
+@cache
+def _env(markdown: bool) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("trendwatch", "templates"),
+        # HTML templates escape every value unless marked safe; the Markdown ones escape
+        # with the md filter, which the templates apply to every feed value.
+        autoescape=not markdown,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md_escape, mdlink=md_link, safe_url=safe_url, line=clean_line,
+                       signals=signal_text, rising_label=rising_label,
+                       rising_detail=rising_detail)
+    return env
+
+
+def render_markdown(template: str, **context: Any) -> str:
+    return str(_env(True).get_template(template).render(**context))
+
+
+def render_html(template: str, **context: Any) -> str:
+    return str(_env(False).get_template(template).render(**context))
+
+
+def suggestions_page(rows: list[dict[str, Any]], *, title: str, fmt: str,
+                     broken: list[dict[str, Any]] | None = None,
+                     rising: list[Any] | None = None, brand: str = "",
+                     generated: str = "") -> str:
+    """A list (or digest) as Markdown (``fmt="md"``) or a standalone HTML page.
+
+    ``broken``/``rising`` of None leave those sections out (a plain list); an empty list
+    shows the section with "none".
+    """
+    context = {"rows": rows, "title": title, "broken": broken, "rising": rising,
+               "brand": brand, "generated": generated}
+    if fmt == "md":
+        return render_markdown("digest.md.j2", **context)
+    return render_html("digest.html.j2", **context)

@@ -1,28 +1,374 @@
-"""The daemon: one full cycle (``run --once``) and the scheduled service (``run``)."""
+"""The daemon: one full cycle (``run --once``) and the scheduled service (``run``).
+
+The service is a loop that ticks about once a second:
+
+1. store the fetch results that arrived (each source's result is one transaction);
+2. ask the database which sources are due (``sources.next_due_at``, set after every fetch
+   from the interval, the server's Retry-After / max-age and failure backoff, with
+   jitter) and hand them to the bounded worker pool without waiting for them, so a slow
+   source never delays the others;
+3. run the timed jobs of a guarded ``schedule.Scheduler``: heartbeat, ranking, retraining,
+   the digest check, housekeeping. Slow jobs run one at a time on a background thread.
+
+Why the database and not one ``schedule`` job per source: a source's next run changes
+after every fetch (Retry-After, backoff) and must survive a restart; ``next_due_at`` is
+both, and ``status`` can show it.
+
+Only this process writes fetch results, guarded by an ``flock`` on ``<db>.lock``; readers
+(``status``, ``suggestions``, ``serve``) use their own connections (WAL) meanwhile.
+SIGTERM/SIGINT stop new work, give in-flight fetches a few seconds, close the database
+and exit 0. A SIGKILL loses at most the fetches in flight: nothing is half-written.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .pipeline import run_round
+from . import __version__
+from .config import Config, ConfiguredNotifier, ConfiguredSource
+from .lock import DaemonLock
+from .pipeline import FetchOutcome, FetchPool, due_sources, run_round
+from .scheduler import (
+    GuardedScheduler,
+    JobRunner,
+    digest_due,
+    install_fake_clock,
+    report_job_error,
+)
+from .store import Store, iso, parse_iso, utcnow
 
 if TYPE_CHECKING:
     from .cli.app import App
+    from .plugins import PluginHost
 
 log = logging.getLogger(__name__)
+
+#: The daemon's own connection waits at most this long for a lock held by another writer
+#: (a CLI verdict, a web click) before the write is rolled back and retried later, so a
+#: stuck writer elsewhere cannot keep SIGTERM from being honoured in time.
+DAEMON_BUSY_TIMEOUT_MS = 2000
+
+
+@dataclass(frozen=True)
+class DaemonOptions:
+    """Timings of the service loop (defaults suit production; tests shorten them)."""
+
+    tick: float = 1.0               # how often the loop looks for due sources and jobs
+    heartbeat_every: float = 30.0   # the `daemon` row's heartbeat_at, read by `status`
+    rank_every: float = 15 * 60.0   # re-rank and refresh today's list when items are new
+    housekeeping_every: float = 3600.0
+    shutdown_grace: float = 5.0     # in-flight fetches get this long after SIGTERM
+    job_grace: float = 2.0          # then the running job (ranking, digest) this long
+    hang_timeout: float | None = None  # default: 4 x [fetch] timeout + 10 s
+    #: Hung plugin threads cannot be killed; past this many the daemon exits with 1 so the
+    #: service manager (Restart=on-failure) starts a clean process.
+    max_abandoned: int = 8
+    store_retry: float = 30.0       # a result the database refused: refetch after this
+
+
+def today_local(config: Config, now: datetime) -> date:
+    return now.astimezone(config.brand.tz).date()
+
+
+def rank_and_list(store: Store, config: Config, host: PluginHost | None,
+                  now: datetime | None = None) -> Any:
+    """Score new items and (re)build today's suggestion list. Imports scikit-learn, so
+    only the ranking job and ``run --once`` call it."""
+    from .suggest import build_daily_list
+
+    now = now or utcnow()
+    return build_daily_list(store, config, host, now=now, list_date=today_local(config, now))
+
+
+def retrain(store: Store, config: Config, now: datetime | None = None) -> Any:
+    """Train a new model version on the labels so far (the ranking engine's entry point)."""
+    from .suggest import train_model
+
+    return train_model(store, config, now=now or utcnow())
+
+
+# -- run --once -------------------------------------------------------------------------
 
 
 def run_once(app: App) -> int:
     """Fetch every enabled source, rank, build today's list. Returns the exit code:
-    0 when every source worked, 1 when some failed (what worked is stored anyway)."""
-    store = app.store
-    sources = [s for s in app.sources if s.table.enabled]
-    store.sync_sources(app.sources)
-    outcomes = run_round(store, sources, app.config)
-    failed = [o for o in outcomes if o.failed]
-    new = sum(o.items_new for o in outcomes)
-    log.warning("cycle done: %d sources, %d failed, %d new items", len(outcomes), len(failed),
-                new) if failed else log.info("cycle done: %d sources, %d new items",
-                                             len(outcomes), new)
-    return 1 if failed else 0
+    0 when every source and the ranking worked, 1 when something failed (what worked is
+    stored anyway). Refuses to run while a daemon holds the database."""
+    with DaemonLock(app.db_path):
+        store = app.store
+        sources = [s for s in app.sources if s.table.enabled]
+        store.sync_sources(app.sources)
+        outcomes = run_round(store, sources, app.config)
+        failed = [o for o in outcomes if o.failed]
+        new = sum(o.items_new for o in outcomes)
+        if failed:
+            log.warning("fetched %d sources, %d failed (%s), %d new items", len(outcomes),
+                        len(failed), ", ".join(o.source for o in failed), new)
+        else:
+            log.info("fetched %d sources, %d new items", len(outcomes), new)
+        ranked = True
+        try:
+            rank_and_list(store, app.config, app.host)
+        except Exception as err:
+            ranked = False
+            log.error("ranking failed: %s: %s", type(err).__name__, err)
+            store.event("error", "job", "rank", f"{type(err).__name__}: {err}")
+        return 1 if failed or not ranked else 0
+
+
+# -- the service ------------------------------------------------------------------------
+
+
+class Daemon:
+    """The long-running service. ``run()`` blocks until SIGTERM/SIGINT or ``stop``."""
+
+    def __init__(self, config: Config, sources: Sequence[ConfiguredSource], db_path: Path, *,
+                 host: PluginHost | None = None,
+                 notifiers: Sequence[ConfiguredNotifier] = (),
+                 options: DaemonOptions | None = None) -> None:
+        self.config = config
+        self.all_sources = list(sources)
+        self.sources = [s for s in sources if s.table.enabled]
+        self.db_path = Path(db_path)
+        self.host = host
+        self.notifiers = list(notifiers)
+        self.options = options or DaemonOptions()
+        self.stop_event = threading.Event()
+        self.exit_code = 0
+        self.store: Store | None = None
+        self.pool: FetchPool | None = None
+        self.jobs: JobRunner | None = None
+        self.scheduler: GuardedScheduler | None = None
+        self._lock = DaemonLock(self.db_path)
+        self._retry_at: dict[str, float] = {}
+        self._ranked_up_to = 0             # highest item id the last ranking saw
+        self._last_digest: datetime | None = None
+        self.outcomes = 0                  # fetch results stored (for tests and benchmarks)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take the lock, open the database, record the start, schedule the jobs."""
+        self._lock.acquire()
+        try:
+            self.store = Store(self.db_path)
+            self.store.db.conn.execute(f"PRAGMA busy_timeout={DAEMON_BUSY_TIMEOUT_MS}")
+            self.store.sync_sources(self.all_sources)
+            self._record_start()
+            self.pool = FetchPool(self.store, self.config, hang_timeout=self.options.hang_timeout,
+                                  on_outcome=self._on_outcome)
+            self.jobs = JobRunner(self.db_path, on_error=self._job_failed)
+            self.scheduler = self._schedule_jobs()
+        except BaseException:
+            self._close()
+            raise
+        log.info("daemon started: pid %d, %d sources, database %s", os.getpid(),
+                 len(self.sources), self.db_path)
+
+    def run(self) -> int:
+        """Start, loop until stopped, shut down. Returns the process exit code."""
+        self.start()
+        self._install_signals()
+        try:
+            while not self.stop_event.is_set():
+                self.tick(wait=self.options.tick)
+        finally:
+            self.shutdown()
+        return self.exit_code
+
+    def stop(self, reason: str = "requested") -> None:
+        if not self.stop_event.is_set():
+            log.info("stopping: %s", reason)
+        self.stop_event.set()
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # signals can only be handled on the main thread (tests run elsewhere)
+
+        def handle(signum: int, _frame: Any) -> None:
+            # Only set a flag: a transaction in progress on this thread completes first.
+            self.stop(signal.Signals(signum).name)
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def shutdown(self) -> None:
+        """Stop taking work, let in-flight fetches finish within the grace period (the rest
+        are dropped, unwritten), give the running job a moment, record the stop, close."""
+        self.stop_event.set()
+        started = time.monotonic()
+        if self.pool is not None:
+            self.pool.drain(self.options.shutdown_grace)
+        if self.jobs is not None:
+            self.jobs.stop(self.options.job_grace)
+        try:
+            self._write_daemon_row({"stopped_at": iso(utcnow())})
+        except Exception as err:  # the database is the problem: the lock still goes
+            log.error("could not record the stop: %s", err)
+        self._close()
+        log.info("daemon stopped in %.1fs", time.monotonic() - started)
+
+    def _close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.clear()
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self._lock.release()
+
+    # -- one tick -----------------------------------------------------------------------
+
+    def tick(self, wait: float = 0.0) -> list[FetchOutcome]:
+        """Store arrived results (waiting up to ``wait`` for one), dispatch due sources,
+        run due jobs. Tests call this directly with a time-machine clock."""
+        assert self.pool is not None and self.scheduler is not None
+        done = self.pool.poll(timeout=wait)
+        if self.stop_event.is_set():
+            return done
+        self._dispatch()
+        self._check_abandoned()
+        self.scheduler.run_pending()
+        return done
+
+    def _dispatch(self) -> None:
+        assert self.pool is not None and self.store is not None
+        mono = time.monotonic()
+        for cs in due_sources(self.store, self.sources, utcnow()):
+            if not self.pool.free_slots:
+                break
+            if self._retry_at.get(cs.name, 0) > mono:
+                continue  # its last result could not be stored; don't hammer the server
+            if self.pool.still_hung(cs.name):
+                self.pool.skip_hung(cs)
+            elif not self.pool.is_busy(cs.name):
+                self.pool.submit(cs)
+
+    def _on_outcome(self, out: FetchOutcome) -> None:
+        self.outcomes += 1
+        if out.stored:
+            self._retry_at.pop(out.source, None)
+        else:
+            self._retry_at[out.source] = time.monotonic() + self.options.store_retry
+
+    def _check_abandoned(self) -> None:
+        assert self.pool is not None
+        hung = self.pool.abandoned_alive()
+        if len(hung) > self.options.max_abandoned:
+            msg = (f"{len(hung)} hung fetch threads cannot be reclaimed ({', '.join(hung)}); "
+                   "exiting so the service manager restarts a clean process")
+            log.error(msg)
+            self.pool.record_event("error", "daemon", "abandoned-threads", msg)
+            self.exit_code = 1
+            self.stop("too many hung fetches")
+
+    # -- timed jobs ---------------------------------------------------------------------
+
+    def _schedule_jobs(self) -> GuardedScheduler:
+        opts = self.options
+        sched = GuardedScheduler(self.store)
+        sched.every(opts.heartbeat_every, "heartbeat", self.heartbeat)
+        sched.every(1, "digest-check", self.check_digest)
+        sched.every(opts.rank_every, "rank", self.queue_rank)
+        sched.every(self.config.ranking.retrain_every, "retrain", self.queue_retrain)
+        sched.every(opts.housekeeping_every, "housekeeping", self.housekeeping)
+        return sched
+
+    def heartbeat(self) -> None:
+        self._write_daemon_row({"heartbeat_at": iso(utcnow())})
+
+    def queue_rank(self) -> bool:
+        """Queue a ranking run if items arrived since the last one."""
+        assert self.store is not None and self.jobs is not None
+        top = next(self.store.db.query("select max(id) as m from items"))["m"] or 0
+        if top <= self._ranked_up_to:
+            return False
+        self._ranked_up_to = top
+        return self.jobs.submit("rank", lambda store: rank_and_list(
+            store, self.config, self.host))
+
+    def queue_retrain(self) -> bool:
+        assert self.jobs is not None
+        return self.jobs.submit("retrain", lambda store: retrain(store, self.config))
+
+    def check_digest(self) -> bool:
+        """Queue the digest when its local time has come (once per slot)."""
+        assert self.jobs is not None
+        now = utcnow()
+        slot = digest_due(now, self._last_digest, self.config.digest, self.config.brand.tz)
+        if slot is None:
+            return False
+        self._last_digest = now  # claimed now: the check runs every second
+        log.info("digest due (slot %s)", slot.isoformat())
+        return self.jobs.submit("digest", self._build_digest)
+
+    def _build_digest(self, store: Store) -> None:
+        from .digest import build_digest
+
+        now = utcnow()
+        try:  # today's list, freshly ranked; a ranking failure must not cost the digest
+            rank_and_list(store, self.config, self.host, now)
+        except Exception as err:
+            report_job_error(store, "rank", err)
+        result = build_digest(store, self.config, self.host, self.notifiers, now=now)
+        log.info("digest built: %s suggestions, %d broken sources",
+                 result.get("n_suggestions"), len(result.get("broken_sources") or []))
+
+    def _job_failed(self, name: str, err: BaseException) -> None:
+        if name == "rank":
+            self._ranked_up_to = 0  # try again at the next ranking slot
+
+    def housekeeping(self) -> None:
+        """Keep the WAL file small (a long-running writer otherwise lets it grow)."""
+        assert self.store is not None
+        self.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # -- the `daemon` row ---------------------------------------------------------------
+
+    def _record_start(self) -> None:
+        assert self.store is not None
+        now = iso(utcnow())
+        prev = next(self.store.db.query("select * from daemon where id = 1"), None)
+        if prev and not prev["stopped_at"]:
+            log.warning("previous daemon (pid %s) did not stop cleanly; last heartbeat %s",
+                        prev["pid"], prev["heartbeat_at"])
+            self.store.event("warning", "daemon", "restart",
+                             f"previous daemon (pid {prev['pid']}) did not stop cleanly; "
+                             f"last heartbeat {prev['heartbeat_at']}")
+        last = (prev or {}).get("last_digest_at") or next(self.store.db.query(
+            "select max(created_at) as m from digests"))["m"]
+        self._last_digest = parse_iso(last)
+        self._write_daemon_row({"pid": os.getpid(), "host": socket.gethostname(),
+                                "started_at": now, "heartbeat_at": now, "stopped_at": None,
+                                "version": __version__})
+
+    def _write_daemon_row(self, values: dict[str, Any]) -> None:
+        if self.store is None:
+            return
+        with self.store.write() as db:
+            db["daemon"].upsert({"id": 1, **values}, pk="id")
+
+
+def run_daemon(app: App) -> int:
+    """``trendwatch run``: the service, until SIGTERM/SIGINT. Exit code 0 on a clean stop."""
+    traveller = install_fake_clock()
+    try:
+        daemon = Daemon(app.config, app.sources, app.db_path, host=app.host,
+                        notifiers=app.notifiers)
+        app.close()  # the daemon opens its own connection (with a short busy timeout)
+        return daemon.run()
+    finally:
+        if traveller is not None:
+            traveller.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 import traceback
@@ -48,6 +49,9 @@ class FetchOutcome:
     items_new: int = 0
     items_seen: int = 0
     next_due: datetime | None = None
+    #: False when the result could not be written (database locked, disk full): nothing of
+    #: it was stored and the source is still due.
+    stored: bool = True
 
     @property
     def failed(self) -> bool:
@@ -146,70 +150,190 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
     return out
 
 
+class FetchPool:
+    """Fetches running in worker threads, their results stored by the owning thread.
+
+    ``submit`` starts a source's fetch in its own daemon thread (never more than
+    ``[fetch] concurrency`` at once, never two for the same source); ``poll`` stores the
+    results that arrived and abandons fetches running longer than ``hang_timeout``. Only the
+    thread that calls ``poll`` touches the database, so every result is one transaction.
+
+    An abandoned thread cannot be killed in Python: it keeps running until its plugin
+    returns. Its source is not started again while that thread lives (so one hung plugin
+    holds at most one thread), and ``abandoned_alive`` says how many such threads exist so
+    the daemon can cap them.
+    """
+
+    def __init__(self, store: Store, config: Config, *, fetcher: Fetcher | None = None,
+                 hang_timeout: float | None = None,
+                 on_outcome: Callable[[FetchOutcome], None] | None = None) -> None:
+        self.store = store
+        self.config = config
+        self._own_fetcher = fetcher is None
+        self.fetcher = fetcher or Fetcher(config.fetch, config.brand.contact_url)
+        self.hang_timeout = hang_timeout or config.fetch.timeout * 4 + 10
+        self.on_outcome = on_outcome
+        self._results: queue.Queue[tuple[int, FetchOutcome]] = queue.Queue()
+        self._running: dict[int, tuple[ConfiguredSource, float, threading.Thread]] = {}
+        self._abandoned: dict[str, threading.Thread] = {}
+        self._token = 0
+        self._unsaved: list[dict[str, object]] = []
+
+    # -- state --------------------------------------------------------------------------
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running)
+
+    @property
+    def free_slots(self) -> int:
+        return max(0, self.config.fetch.concurrency - len(self._running))
+
+    def is_busy(self, name: str) -> bool:
+        """True while a fetch of this source runs, or its abandoned thread still lives."""
+        return any(cs.name == name for cs, _, _ in self._running.values()) or \
+            self.still_hung(name)
+
+    def still_hung(self, name: str) -> bool:
+        thread = self._abandoned.get(name)
+        if thread is not None and not thread.is_alive():
+            del self._abandoned[name]
+            return False
+        return thread is not None
+
+    def abandoned_alive(self) -> list[str]:
+        """Names of sources whose abandoned fetch thread is still running."""
+        return [name for name in list(self._abandoned) if self.still_hung(name)]
+
+    # -- events that must not be lost ---------------------------------------------------
+
+    def record_event(self, level: str, kind: str, subject: str, message: str,
+                     detail: str | None = None) -> None:
+        """Store an event; if the database refuses (locked, disk full) keep it and retry on
+        the next poll, so the error that explains an outage is not lost with it."""
+        self._unsaved.append({"at": iso(utcnow()), "level": level, "kind": kind,
+                              "subject": subject, "message": message[:2000],
+                              "detail": detail})
+        self.flush_events()
+
+    def flush_events(self) -> None:
+        if not self._unsaved:
+            return
+        try:
+            with self.store.write() as db:
+                db["events"].insert_all(self._unsaved)
+            self._unsaved.clear()
+        except sqlite3.Error as err:
+            del self._unsaved[:-100]  # bounded: a long outage keeps the latest 100
+            log.error("could not record %d event(s) yet: %s", len(self._unsaved), err)
+
+    # -- work ---------------------------------------------------------------------------
+
+    def submit(self, cs: ConfiguredSource) -> bool:
+        """Start fetching ``cs``; False when no slot is free or it is already running."""
+        if not self.free_slots or self.is_busy(cs.name):
+            return False
+        self._token += 1
+        tok = self._token
+        http = self.fetcher.client(load_cache(self.store, cs.name))
+        thread = threading.Thread(target=self._work, args=(tok, cs, http), daemon=True,
+                                  name=f"fetch-{cs.name}")
+        self._running[tok] = (cs, time.monotonic(), thread)
+        thread.start()
+        return True
+
+    def _work(self, tok: int, cs: ConfiguredSource, http: SourceHttp) -> None:
+        self._results.put((tok, fetch_one(cs, http, self.config)))
+
+    def poll(self, timeout: float = 0.0) -> list[FetchOutcome]:
+        """Store every result that has arrived (waiting up to ``timeout`` for the first),
+        abandon hung fetches; returns the outcomes stored."""
+        done: list[FetchOutcome] = []
+        self.flush_events()
+        wait = timeout
+        while True:
+            try:
+                tok, out = self._results.get(timeout=wait) if wait > 0 else \
+                    self._results.get_nowait()
+            except queue.Empty:
+                break
+            wait = 0
+            entry = self._running.pop(tok, None)
+            if entry is not None:  # a late result of an abandoned fetch is ignored
+                done.append(self._finish(entry[0], out))
+        now = time.monotonic()
+        for tok, (cs, started, thread) in list(self._running.items()):
+            if now - started > self.hang_timeout:
+                del self._running[tok]
+                self._abandoned[cs.name] = thread
+                msg = (f"source did not finish within {self.hang_timeout:g}s; abandoned "
+                       "(plugin hung?)")
+                self.record_event("error", "plugin", cs.name, msg)
+                done.append(self._finish(cs, FetchOutcome(
+                    cs.name, status="error", error=msg,
+                    started=utcnow() - timedelta(seconds=now - started))))
+        return done
+
+    def skip_hung(self, cs: ConfiguredSource) -> FetchOutcome:
+        """Record that ``cs`` is due but its previous, abandoned fetch still runs: it counts
+        as a failure (so backoff grows and status flags it) and no new thread is started."""
+        return self._finish(cs, FetchOutcome(
+            cs.name, status="error", finished=utcnow(),
+            error="previous fetch is still hung (abandoned thread alive); not retried yet"))
+
+    def _finish(self, cs: ConfiguredSource, out: FetchOutcome) -> FetchOutcome:
+        try:
+            store_outcome(self.store, cs, out, self.config)
+        except Exception as err:  # disk full, locked too long: the transaction rolled back
+            out.status, out.error = "error", f"could not store result: {err}"
+            out.stored = False
+            log.error("source %s: could not store result: %s", cs.name, err)
+            self.record_event("error", "job", cs.name, out.error, traceback.format_exc())
+        if self.on_outcome:
+            self.on_outcome(out)
+        return out
+
+    def drain(self, grace: float) -> list[FetchOutcome]:
+        """Give in-flight fetches up to ``grace`` seconds to finish and store them; the
+        rest are dropped (nothing of theirs is written)."""
+        deadline = time.monotonic() + grace
+        done: list[FetchOutcome] = []
+        while self._running and time.monotonic() < deadline:
+            done.extend(self.poll(timeout=min(0.2, max(0.0, deadline - time.monotonic()))))
+        if self._running:
+            log.warning("dropped %d fetch(es) still in flight: %s", len(self._running),
+                        ", ".join(cs.name for cs, _, _ in self._running.values()))
+            self._running.clear()
+        return done
+
+    def close(self) -> None:
+        if self._own_fetcher:
+            self.fetcher.close()
+
+
 def run_round(store: Store, sources: Sequence[ConfiguredSource], config: Config, *,
               fetcher: Fetcher | None = None, stop: threading.Event | None = None,
-              hang_timeout: float | None = None,
+              hang_timeout: float | None = None, grace: float = 0.0,
               on_outcome: Callable[[FetchOutcome], None] | None = None) -> list[FetchOutcome]:
     """Fetch ``sources`` concurrently (``[fetch] concurrency`` at a time), store each result
-    as it arrives. Returns the outcomes in completion order."""
-    own_fetcher = fetcher is None
-    fetcher = fetcher or Fetcher(config.fetch, config.brand.contact_url)
-    hang_timeout = hang_timeout or config.fetch.timeout * 4 + 10
-    results: queue.Queue[tuple[int, FetchOutcome]] = queue.Queue()
+    as it arrives. Returns the outcomes in completion order.
+
+    When ``stop`` is set no new fetch starts; those in flight get ``grace`` seconds to
+    finish, then are dropped (their source keeps its previous state)."""
+    pool = FetchPool(store, config, fetcher=fetcher, hang_timeout=hang_timeout,
+                     on_outcome=on_outcome)
     todo = list(sources)
-    by_name = {cs.name: cs for cs in sources}
-    running: dict[int, tuple[ConfiguredSource, float]] = {}
     outcomes: list[FetchOutcome] = []
-    token = 0
-
-    def work(tok: int, cs: ConfiguredSource, http: SourceHttp) -> None:
-        results.put((tok, fetch_one(cs, http, config)))
-
-    def finish(out: FetchOutcome) -> None:
-        cs = by_name[out.source]
-        try:
-            store_outcome(store, cs, out, config)
-        except Exception as err:  # e.g. disk full: the transaction rolled back
-            out.status, out.error = "error", f"could not store result: {err}"
-            log.error("source %s: could not store result: %s", cs.name, err)
-            store.event("error", "job", cs.name, out.error, traceback.format_exc())
-        outcomes.append(out)
-        if on_outcome:
-            on_outcome(out)
-
     try:
-        while todo or running:
-            while todo and len(running) < config.fetch.concurrency and not (stop and stop.is_set()):
-                cs = todo.pop(0)
-                token += 1
-                http = fetcher.client(load_cache(store, cs.name))
-                running[token] = (cs, time.monotonic())
-                threading.Thread(target=work, args=(token, cs, http), daemon=True,
-                                 name=f"fetch-{cs.name}").start()
+        while todo or pool.in_flight:
             if stop and stop.is_set():
-                todo.clear()
-                if not running:
-                    break
-            try:
-                tok, out = results.get(timeout=0.2)
-            except queue.Empty:
-                tok, out = 0, None
-            if out is not None and tok in running:
-                del running[tok]
-                finish(out)
-            now = time.monotonic()
-            for tok, (cs, started) in list(running.items()):
-                if now - started > hang_timeout:
-                    del running[tok]  # abandoned: its late result will be ignored
-                    finish(FetchOutcome(cs.name, status="error", error=(
-                        f"source did not finish within {hang_timeout:g}s; abandoned "
-                        "(plugin hung?)"), started=utcnow() - timedelta(seconds=now - started)))
-            if stop and stop.is_set() and running:
-                # shutting down: whatever is still in flight is dropped, nothing half-written
+                outcomes.extend(pool.drain(grace))
                 break
+            while todo and pool.submit(todo[0]):
+                todo.pop(0)
+            outcomes.extend(pool.poll(timeout=0.2))
     finally:
-        if own_fetcher:
-            fetcher.close()
+        pool.close()
     return outcomes
 
 
@@ -217,7 +341,10 @@ def due_sources(store: Store, sources: Sequence[ConfiguredSource],
                 now: datetime | None = None) -> list[ConfiguredSource]:
     """The enabled sources whose ``next_due_at`` has passed (or that were never fetched)."""
     now_s = iso(now or utcnow())
-    due = {r["name"] for r in store.db.query(
-        "select name from sources where next_due_at is null or next_due_at <= ?", [now_s])}
+    # most overdue first (never fetched before all), so a short pool serves the oldest
+    order = {r["name"]: i for i, r in enumerate(store.db.query(
+        "select name from sources where next_due_at is null or next_due_at <= ? "
+        "order by next_due_at is not null, next_due_at", [now_s]))}
     known = {r["name"] for r in store.db.query("select name from sources")}
-    return [cs for cs in sources if cs.table.enabled and (cs.name in due or cs.name not in known)]
+    due = [cs for cs in sources if cs.table.enabled and (cs.name in order or cs.name not in known)]
+    return sorted(due, key=lambda cs: order.get(cs.name, -1))

@@ -1,0 +1,220 @@
+"""Verdicts: the interactive `review`, one-shot verdicts, feedback rows (the training labels),
+snooze, planning."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner
+from suggestion_rows import CONFIG, seed_day
+
+from trendwatch.config import parse_config
+from trendwatch.errors import TrendwatchError
+from trendwatch.feedback import record_verdict, set_planned_for
+from trendwatch.queries import list_suggestions
+from trendwatch.store import Store
+
+#: Saturday 2026-11-28, 09:00 WIB: the next working day is Monday 2026-11-30.
+NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def env(tmp_path, write_config, time_machine, monkeypatch):
+    time_machine.move_to(NOW, tick=False)
+    cfg = write_config(CONFIG)
+    db = tmp_path / "tw.db"
+    store = Store(db)
+    ids = seed_day(store)
+    store.close()
+    launched: list[str] = []
+    monkeypatch.setattr("click.launch", lambda url, **kw: launched.append(url) or 0)
+
+    def run(*args: str, input: str | None = None):
+        from trendwatch.cli import cli as group
+
+        return CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), *args],
+                                  input=input, catch_exceptions=False)
+
+    return run, db, ids, launched
+
+
+def _rows(db, sql, params=()):
+    store = Store(db)
+    try:
+        return store.query(sql, params)
+    finally:
+        store.close()
+
+
+def _status(db) -> dict[int, str]:
+    return {r["id"]: r["status"] for r in _rows(db, "select id, status from suggestions")}
+
+
+def test_interactive_review_walks_the_list(env):
+    run, db, ids, launched = env
+    # 1: open the link, then accept; 2: reject off-brand; 3: reject wrong-theme -> advertising;
+    # 4: snooze; 5: skip
+    keys = "o\na\nr\n1\nr\nwrong-theme\nadvertising\ns\nk\n"
+    result = run("review", input=keys)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "5 new suggestions for 2026-11-28" in out
+    assert "[1/5] #1  Film horor lokal tembus dua juta penonton" in out
+    assert "-> TikTok video 30 detik: 3 hal yang bikin film ini beda" in out
+    assert launched == ["https://www.example-news.id/hiburan/film-horor-dua-juta-penonton"]
+    assert "Accepted 1: planned for 2026-11-30." in out
+    assert "Rejected 2 (off-brand)." in out
+    assert "Rejected 3 (wrong-theme, correct theme advertising)." in out
+    assert "Snoozed 4 until 2026-11-30." in out
+    assert "Done: 1 accepted, 2 rejected, 1 snoozed, 1 skipped." in out
+    assert _status(db) == {ids[0]: "accepted", ids[1]: "rejected", ids[2]: "rejected",
+                           ids[3]: "snoozed", ids[4]: "new"}
+    fb = _rows(db, "select suggestion_id, verdict, reason, theme, created_at from feedback "
+                   "order by id")
+    assert [(f["suggestion_id"], f["verdict"], f["reason"], f["theme"]) for f in fb] == [
+        (ids[0], "accept", None, "film-industry"),
+        (ids[1], "reject", "off-brand", None),
+        (ids[2], "reject", "wrong-theme", "advertising"),
+        (ids[3], "snooze", None, None),
+    ]
+    assert all(f["created_at"] == "2026-11-28T02:00:00+00:00" for f in fb)
+    # what is left for today is only the skipped one
+    assert "Festival Film Indonesia" in run("review", input="q\n").output
+    assert "1 new suggestions" in run("review", input="q\n").output
+
+
+def test_interactive_review_end_of_input_keeps_verdicts(env):
+    run, db, ids, _launched = env
+    result = run("review", input="a\n")  # then the input ends (Ctrl-D)
+    assert result.exit_code == 0
+    assert "Done: 1 accepted, 0 rejected, 0 snoozed, 0 skipped." in result.output
+    assert _status(db)[ids[0]] == "accepted"
+
+
+def test_interactive_reject_other_asks_a_note_and_bad_keys_ask_again(env):
+    run, db, _ids, _launched = env
+    result = run("review", "--limit", "1", input="x\nr\n9\n5\nsudah ada versi kami\n")
+    assert result.exit_code == 0, result.output
+    assert "Error: 'x' is not one of" in result.output or "is not one of" in result.output
+    fb = _rows(db, "select reason, note, theme from feedback")
+    assert fb == [{"reason": "other", "note": "sudah ada versi kami", "theme": None}]
+
+
+def test_review_with_nothing_new(env):
+    run, _db, _ids, _launched = env
+    result = run("review", "--date", "2026-01-05")
+    assert result.exit_code == 0 and "No new suggestions for 2026-01-05." in result.output
+
+
+def test_one_shot_verdicts(env):
+    run, db, ids, _launched = env
+    ok = run("review", "accept", str(ids[0]), "--date", "2026-12-03", "--note", "untuk Kamis")
+    assert ok.exit_code == 0 and "Accepted 1: planned for 2026-12-03." in ok.output
+    assert run("review", "reject", str(ids[1]), "--reason", "stale").exit_code == 0
+    assert run("review", "snooze", str(ids[2]), "--date", "2026-12-07").exit_code == 0
+    rows = {r["id"]: r for r in _rows(db, "select * from suggestions")}
+    assert rows[ids[0]]["planned_for"] == "2026-12-03"
+    assert rows[ids[1]]["status"] == "rejected"
+    assert rows[ids[2]]["snoozed_until"] == "2026-12-07"
+    fb = _rows(db, "select verdict, reason, theme, note from feedback order by id")
+    assert fb[0] == {"verdict": "accept", "reason": None, "theme": "film-industry",
+                     "note": "untuk Kamis"}
+    # stale: right topic, wrong moment -> the label keeps the suggested theme
+    assert fb[1] == {"verdict": "reject", "reason": "stale", "theme": "behind-the-scenes",
+                     "note": None}
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("reject", "1"), 2, "Missing option '--reason'"),
+    (("reject", "1", "--reason", "boring"), 2, "'boring' is not one of"),
+    (("reject", "1", "--reason", "wrong-theme"), 1, "needs the correct theme (--theme ID)"),
+    (("reject", "1", "--reason", "wrong-theme", "--theme", "musik"), 1,
+     'unknown theme "musik"'),
+    (("accept", "999"), 1, "no suggestion with id 999"),
+    (("accept", "abc"), 2, "'abc' is not a valid integer"),
+    (("snooze", "1", "--date", "besok"), 2, '"besok" is not a date'),
+])
+def test_bad_verdicts_are_clear_errors_and_write_nothing(env, args, code, message):
+    run, db, _ids, _launched = env
+    result = run("review", *args)
+    assert result.exit_code == code, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert _rows(db, "select count(*) as n from feedback")[0]["n"] == 0
+    assert set(_status(db).values()) == {"new"}
+
+
+def test_label_semantics_for_every_reason(tmp_path):
+    store = Store(tmp_path / "t.db")
+    ids = seed_day(store)  # ids[0] is film-industry
+    expect = {
+        ("accept", None, None): "film-industry",
+        ("accept", None, "advertising"): "advertising",
+        ("reject", "off-brand", None): None,
+        ("reject", "wrong-theme", "advertising"): "advertising",
+        ("reject", "stale", None): "film-industry",
+        ("reject", "already-covered", None): "film-industry",
+        ("reject", "other", None): None,
+        ("reject", "other", "behind-the-scenes"): "behind-the-scenes",
+        ("snooze", None, None): None,
+    }
+    for (verdict, reason, theme), label in expect.items():
+        out = record_verdict(store, ids[0], verdict, reason=reason, theme=theme, now=NOW)
+        assert out["theme"] == label, (verdict, reason, theme)
+    rows = store.query("select verdict, reason, theme from feedback order by id")
+    assert [r["theme"] for r in rows] == list(expect.values())
+    with pytest.raises(TrendwatchError, match="only given with reject"):
+        record_verdict(store, ids[0], "accept", reason="stale")
+    with pytest.raises(TrendwatchError, match="off-brand means no theme"):
+        record_verdict(store, ids[0], "reject", reason="off-brand", theme="advertising")
+    with pytest.raises(TrendwatchError, match='verdict: "maybe"'):
+        record_verdict(store, ids[0], "maybe")
+    store.close()
+
+
+def test_snoozed_comes_back_on_its_date(tmp_path):
+    config = parse_config(CONFIG)
+    store = Store(tmp_path / "t.db")
+    ids = seed_day(store, "2026-11-28")
+    out = record_verdict(store, ids[0], "snooze", now=NOW, tz=config.brand.tz)
+    assert out["snoozed_until"] == "2026-11-30"  # Saturday -> Monday
+    new_today = [r["id"] for r in list_suggestions(store, config, list_date="2026-11-28")]
+    assert ids[0] not in new_today
+    monday = list_suggestions(store, config, list_date="2026-11-30")
+    assert [r["id"] for r in monday] == [ids[0]] and monday[0]["status"] == "snoozed"
+    # a verdict on it later clears the snooze
+    record_verdict(store, ids[0], "accept", now=NOW, tz=config.brand.tz)
+    assert list_suggestions(store, config, list_date="2026-11-30") == []
+    store.close()
+
+
+def test_plan_and_backlog(env):
+    run, _db, ids, _launched = env
+    assert run("review", "accept", str(ids[2])).exit_code == 0
+    assert run("review", "accept", str(ids[0])).exit_code == 0
+    moved = run("plan", str(ids[0]), "2026-12-02")
+    assert moved.exit_code == 0 and "planned for 2026-12-02 (Wed)" in moved.output
+    listing = run("backlog").output.splitlines()
+    assert listing[0].split()[:4] == ["PLANNED", "ID", "THEME", "TITLE"]
+    assert listing[1].startswith("2026-11-30 Mon") and "Kampanye iklan Lebaran" in listing[1]
+    assert listing[2].startswith("2026-12-02 Wed") and "Film horor" in listing[2]
+    refused = run("plan", str(ids[1]), "2026-12-02")
+    assert refused.exit_code == 1 and "is new, not accepted" in refused.output
+    assert run("plan", str(ids[0]), "2/12/2026").exit_code == 2
+
+
+def test_set_planned_for_unknown_id(tmp_path):
+    store = Store(tmp_path / "t.db")
+    with pytest.raises(TrendwatchError, match="no suggestion with id 7"):
+        set_planned_for(store, 7, "2026-12-01")
+    store.close()
+
+
+def test_a_later_verdict_replaces_the_earlier_one(env):
+    run, db, ids, _launched = env
+    run("review", "reject", str(ids[0]), "--reason", "off-brand")
+    run("review", "accept", str(ids[0]))
+    assert _status(db)[ids[0]] == "accepted"
+    fb = _rows(db, "select verdict, theme from feedback order by id")
+    assert fb == [{"verdict": "reject", "theme": None},
+                  {"verdict": "accept", "theme": "film-industry"}]

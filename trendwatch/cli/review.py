@@ -365,8 +365,7 @@ def export(app: App, fmt: str, output: str | None, since: date | None) -> None:
     rows = load_backlog(app.store, app.config, since=since)
     data = to_ics(rows, app.config) if fmt == "ics" else to_csv(rows).encode("utf-8")
     if output is None:
-        sys.stdout.flush()
-        click.get_binary_stream("stdout").write(data)
+        click.echo(data, nl=False)  # bytes: written to the binary stream as they are
         return
     target = Path(output)
     tmp = target.with_name(target.name + ".tmp")

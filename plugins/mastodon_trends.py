@@ -193,10 +193,11 @@ class MastodonTrendsSource(Source):
 
     def _link(self, raw: dict[str, Any], ctx: FetchContext) -> Item | None:
         url = raw.get("url") if isinstance(raw.get("url"), str) else None
-        title = _text(raw.get("title"), 500) or _text(raw.get("description"), 140)
-        if not url or not title:
-            ctx.warn(f"a trending link has no {'url' if not url else 'title'}; skipped")
+        if not url or urlsplit(url).scheme not in ("http", "https"):
+            ctx.warn(f"a trending link has no http(s) url ({url!r}); skipped")
             return None
+        # video and photo cards often have no title: still a trending link
+        title = _text(raw.get("title"), 500) or _text(raw.get("description"), 140) or url
         history = parse_history(raw.get("history"))
         extra = {k: raw[k] for k in ("provider_name", "provider_url", "image", "author_name",
                                      "type", "image_description")

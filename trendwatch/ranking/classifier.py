@@ -1,0 +1,520 @@
+"""The brand-theme classifier: TF-IDF features and a multinomial logistic regression.
+
+Classes are the config's theme ids plus :data:`OFF` (off-brand). ``relevance`` is
+``1 - P(OFF)``; the best theme is the most probable of the others.
+
+Cold start (no review verdicts yet) is what makes this more than a textbook classifier: the
+only positives are the config's seeds, and there are no negatives at all. What we do, each
+step measured in ``benchmarks/bench_ranking.py`` (numbers in ``models/README.md``):
+
+1. **Seeds** per theme: the theme's name, description, keywords and examples, plus the
+   shipped extra seeds for the starter themes (:mod:`trendwatch.ranking.seeds`).
+2. **Background**: most of the fetched stream is off-brand, so unlabelled items become
+   low-weight ``OFF`` examples — except those containing one of a theme's keywords,
+   which are too likely to be on-brand to call negative. Shipped generic off-brand seeds
+   (politics, football, crime, prices...) are added too, minus any that mention a theme
+   keyword (so a brand with a football theme keeps its football).
+3. **Self-training**: stream items the first model puts most confidently into a theme are
+   added as pseudo-labels of that theme and taken out of the background; then refit.
+4. **Labels** from review verdicts count more than seeds and are never overridden.
+
+This module imports scikit-learn: import it only where ranking happens.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from ..config import ThemeConfig
+from . import seeds as shipped_seeds
+from .text import NORMALISER_VERSION, STOPWORDS, item_text, normalise
+
+#: The class of items that serve no theme.
+OFF = "_off"
+
+#: Feature extraction settings; part of a stored model's metadata.
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (2, 5)
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """Knobs of :func:`fit_model`. The defaults are the best variant measured by the
+    benchmark; the others exist so the benchmark can compare them."""
+
+    #: Inverse regularisation strength of the logistic regression.
+    C: float = 10.0
+    #: Use the unlabelled stream as low-weight off-brand examples.
+    background: bool = True
+    #: Total weight of the off-brand class (shipped seeds, labels and background) relative
+    #: to the total weight of all theme classes; the background fills the gap...
+    off_share: float = 1.0
+    #: ...but weighs at least this fraction of the themes' total.
+    background_min: float = 0.25
+    #: Fraction of the (keyword-free) stream, least relevant first, used as background.
+    background_quantile: float = 0.7
+    #: Leave stream items that contain a theme keyword out of the background.
+    background_skip_keywords: bool = True
+    #: Add the shipped generic off-brand seeds.
+    offbrand_seeds: bool = True
+    #: Add the shipped extra seeds for themes whose id they name.
+    theme_seeds: bool = True
+    #: Self-training rounds after the background round (0 = off).
+    self_train_rounds: int = 1
+    #: Pseudo-labels per theme per round, as a fraction of the unlabelled stream...
+    pseudo_fraction: float = 0.03
+    #: ...but at most this many...
+    pseudo_max: int = 200
+    #: ...and only above this theme probability.
+    pseudo_min_proba: float = 0.5
+    #: Weight of one pseudo-labelled item relative to one seed.
+    pseudo_weight: float = 0.5
+    #: Weight of one review label relative to one seed.
+    label_weight: float = 3.0
+    #: Most unlabelled items used (most recent first is the caller's job).
+    max_unlabelled: int = 20000
+    #: Features: keep n-grams seen in at least this many documents (seeds and labels always).
+    min_df: int = 2
+    max_features: int = 150_000
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A training text with its class (theme id or :data:`OFF`) and weight."""
+
+    text: str
+    label: str
+    weight: float = 1.0
+    kind: str = "seed"  # seed | label | background | pseudo
+
+
+@dataclass
+class Prediction:
+    theme: str | None
+    relevance: float
+    scores: dict[str, float]
+    why: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"theme": self.theme, "relevance": self.relevance, "scores": self.scores,
+                "why": self.why}
+
+
+# -- features ---------------------------------------------------------------------------
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> CountVectorizer:
+    # Texts arrive normalised (once, for both vectorizers); the pattern keeps 2+ letter words.
+    return CountVectorizer(preprocessor=_identity, lowercase=False, ngram_range=WORD_NGRAMS,
+                           token_pattern=r"(?u)\b\w\w+\b", vocabulary=vocabulary,
+                           dtype=np.float32)
+
+
+def _char_vectorizer(vocabulary: dict[str, int] | None = None) -> CountVectorizer:
+    # char_wb: n-grams inside word boundaries, which match across Indonesian affixes
+    # ("sinematografi"/"sinematografer", "iklan"/"periklanan") and slang spellings.
+    return CountVectorizer(preprocessor=_identity, lowercase=False, analyzer="char_wb",
+                           ngram_range=CHAR_NGRAMS, vocabulary=vocabulary, dtype=np.float32)
+
+
+class Featuriser:
+    """Sublinear TF-IDF over word 1–2-grams and char_wb 2–5-grams, each block L2-normalised.
+
+    Its whole fitted state is two term lists and an idf vector, which is what lets a model be
+    stored as plain arrays.
+    """
+
+    def __init__(self, word_terms: Sequence[str], char_terms: Sequence[str], idf: np.ndarray):
+        self.word_terms = list(word_terms)
+        self.char_terms = list(char_terms)
+        self.idf = np.asarray(idf, dtype=np.float32)
+        if len(self.idf) != len(self.word_terms) + len(self.char_terms):
+            raise ValueError("idf length does not match the vocabulary")
+        self._word = _word_vectorizer({t: i for i, t in enumerate(self.word_terms)})
+        self._char = _char_vectorizer({t: i for i, t in enumerate(self.char_terms)})
+
+    @property
+    def n_word(self) -> int:
+        return len(self.word_terms)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.idf)
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], keep_docs: Sequence[bool], *, min_df: int = 2,
+            max_features: int = 150_000) -> tuple[Featuriser, sp.csr_matrix]:
+        """Learn the vocabulary and idf from ``texts`` (already normalised by
+        :func:`~.text.normalise`);
+        return it and their matrix.
+
+        A term is kept when it occurs in ``min_df`` documents, or in any document flagged in
+        ``keep_docs`` (seeds and labels: a keyword mentioned once must still count).
+        """
+        word, char = _word_vectorizer(), _char_vectorizer()
+        counts = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsc()
+        binary = counts.copy()
+        binary.data[:] = 1
+        df = np.asarray(binary.sum(axis=0)).ravel()
+        keep_rows = np.flatnonzero(np.asarray(keep_docs, dtype=bool))
+        in_kept = (np.asarray(binary[keep_rows].sum(axis=0)).ravel() > 0
+                   if len(keep_rows) else np.zeros(len(df), dtype=bool))
+        keep = (df >= min_df) | in_kept
+        if keep.sum() > max_features:
+            # Drop the rarest stream-only terms first.
+            order = np.argsort(-(df + in_kept * 1e9), kind="stable")
+            keep = np.zeros(len(df), dtype=bool)
+            keep[order[:max_features]] = True
+        cols = np.flatnonzero(keep)
+        names = np.concatenate([word.get_feature_names_out(), char.get_feature_names_out()])
+        n_word_all = len(word.vocabulary_)
+        word_cols = cols[cols < n_word_all]
+        char_cols = cols[cols >= n_word_all]
+        n_docs = counts.shape[0]
+        idf = (np.log((1 + n_docs) / (1 + df[cols])) + 1).astype(np.float32)
+        feat = cls(names[word_cols].tolist(), names[char_cols].tolist(), idf)
+        return feat, feat._weight(counts[:, cols].tocsr())
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The feature matrix of texts already normalised by :func:`~.text.normalise`."""
+        counts = sp.hstack([self._word.transform(texts), self._char.transform(texts)]).tocsr()
+        return self._weight(counts)
+
+    def _weight(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        x = sp.csr_matrix(counts, dtype=np.float32, copy=True)
+        np.log1p(x.data, out=x.data)  # sublinear tf
+        x.data *= self.idf[x.indices]
+        # L2-normalise the word and the char block separately (each to 1/sqrt(2)), so
+        # neither drowns the other and the whole row still has unit length.
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+        is_word = x.indices < self.n_word
+        sq = x.data.astype(np.float64) ** 2
+        n = x.shape[0]
+        word_norm = np.sqrt(np.bincount(rows[is_word], weights=sq[is_word], minlength=n))
+        char_norm = np.sqrt(np.bincount(rows[~is_word], weights=sq[~is_word], minlength=n))
+        norms = np.where(is_word, word_norm[rows], char_norm[rows])
+        norms[norms == 0] = 1.0
+        x.data /= (norms * math.sqrt(2)).astype(np.float32)
+        return x
+
+
+# -- the model --------------------------------------------------------------------------
+
+
+class ThemeModel:
+    """A fitted classifier: featuriser + one linear layer + softmax."""
+
+    def __init__(self, featuriser: Featuriser, classes: Sequence[str], coef: np.ndarray,
+                 intercept: np.ndarray, meta: dict[str, Any] | None = None):
+        self.featuriser = featuriser
+        self.classes = list(classes)
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.meta = dict(meta or {})
+        if OFF not in self.classes:
+            raise ValueError(f"a model needs the {OFF!r} class")
+        if self.coef.shape != (len(self.classes), featuriser.n_features):
+            raise ValueError(f"coefficients have shape {self.coef.shape}, expected "
+                             f"{(len(self.classes), featuriser.n_features)}")
+        if self.intercept.shape != (len(self.classes),):
+            raise ValueError("intercept does not match the classes")
+        self._off = self.classes.index(OFF)
+        self.themes = [c for c in self.classes if c != OFF]
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "unsaved"))
+
+    def proba_matrix(self, x: sp.csr_matrix) -> np.ndarray:
+        logits = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        return p
+
+    def predict_matrix(self, x: sp.csr_matrix, norm_texts: Sequence[str], *,
+                       min_relevance: float = 0.35, n_why: int = 5) -> list[Prediction]:
+        """Predictions for feature rows ``x`` of the normalised texts ``norm_texts``."""
+        proba = self.proba_matrix(x)
+        theme_idx = [i for i, c in enumerate(self.classes) if c != OFF]
+        out = []
+        for row in range(proba.shape[0]):
+            p = proba[row]
+            relevance = float(1.0 - p[self._off])
+            best = max(theme_idx, key=lambda i: p[i]) if theme_idx else self._off
+            theme = self.classes[best] if relevance >= min_relevance and theme_idx else None
+            scores = {self.classes[i]: round(float(p[i]), 4) for i in theme_idx}
+            why = self._why(x, row, best, norm_texts[row], n_why) if theme else []
+            out.append(Prediction(theme, round(relevance, 4), scores, why))
+        return out
+
+    def predict(self, texts: Sequence[str], *, min_relevance: float = 0.35,
+                batch_size: int = 2000) -> list[Prediction]:
+        """Predict a batch of item texts (see :func:`~.text.item_text`)."""
+        out: list[Prediction] = []
+        for start in range(0, len(texts), batch_size):
+            chunk = [normalise(t) for t in texts[start:start + batch_size]]
+            out.extend(self.predict_matrix(self.featuriser.transform(chunk), chunk,
+                                           min_relevance=min_relevance))
+        return out
+
+    def _why(self, x: sp.csr_matrix, row: int, cls: int, norm_text: str, n: int) -> list[str]:
+        """The terms that pushed this item towards ``cls`` rather than off-brand.
+
+        Contribution of a feature = its value × (weight for the theme − weight for
+        off-brand). Word features are shown as they are; a char n-gram is shown as the word
+        of the text that contains it, since "ngkat" means nothing to a reviewer.
+        """
+        lo, hi = x.indptr[row], x.indptr[row + 1]
+        idx, vals = x.indices[lo:hi], x.data[lo:hi]
+        contrib = vals * (self.coef[cls, idx] - self.coef[self._off, idx])
+        order = np.argsort(-contrib)
+        feat = self.featuriser
+        words = norm_text.split()
+        out: list[str] = []
+        for k in order:
+            if contrib[k] <= 0 or len(out) >= n:
+                break
+            j = int(idx[k])
+            if j < feat.n_word:
+                term = feat.word_terms[j]
+                parts = term.split()
+                if all(p in STOPWORDS for p in parts):
+                    continue
+            else:
+                gram = feat.char_terms[j - feat.n_word].strip()
+                if len(gram) < 3:
+                    continue
+                term = next((w for w in words if gram in w and w not in STOPWORDS), "")
+                if not term:
+                    continue
+            # Skip a word already covered by a bigram shown (or the reverse).
+            if any(term in t.split() or t in term.split() for t in out):
+                continue
+            out.append(term)
+        return out
+
+
+# -- building training sets -------------------------------------------------------------
+
+
+def theme_seed_texts(theme: ThemeConfig, *, extra: bool = True) -> list[str]:
+    """The texts that define a theme before any label exists."""
+    texts = [theme.name]
+    if theme.description:
+        texts.append(theme.description)
+    if theme.keywords:
+        texts.append(" ".join(theme.keywords))
+        texts.extend(theme.keywords)
+    texts.extend(theme.examples)
+    if extra:
+        texts.extend(shipped_seeds.THEME_SEEDS.get(theme.id, []))
+    return [t for t in texts if t.strip()]
+
+
+def keyword_pattern(themes: Iterable[ThemeConfig]) -> re.Pattern[str] | None:
+    """One regex matching any theme keyword as whole words of the normalised text."""
+    words = sorted({normalise(k) for t in themes for k in t.keywords if normalise(k)},
+                   key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+
+
+def build_examples(themes: Sequence[ThemeConfig], labelled: Sequence[tuple[str, str | None]],
+                   params: TrainParams) -> list[Example]:
+    """Seeds and labels (the background is added by :func:`fit_model`)."""
+    examples: list[Example] = []
+    for theme in themes:
+        for text in theme_seed_texts(theme, extra=params.theme_seeds):
+            examples.append(Example(text, theme.id, 1.0, "seed"))
+    known = {t.id for t in themes}
+    if params.offbrand_seeds:
+        kw = keyword_pattern(themes)
+        for text in shipped_seeds.OFFBRAND_SEEDS:
+            if kw is None or not kw.search(normalise(text)):
+                examples.append(Example(text, OFF, 1.0, "seed"))
+    for text, theme_id in labelled:
+        label = theme_id if theme_id in known else OFF if theme_id is None else None
+        if label is not None:
+            examples.append(Example(text, label, params.label_weight, "label"))
+    return examples
+
+
+def fit_model(themes: Sequence[ThemeConfig], *,
+              labelled: Sequence[tuple[str, str | None]] = (),
+              unlabelled: Sequence[str] = (),
+              params: TrainParams = TrainParams()
+              ) -> tuple[ThemeModel, sp.csr_matrix, list[str]]:
+    """Train on the themes' seeds, the labels (``(text, theme id or None)``) and the
+    unlabelled stream. Returns the model, the feature matrix of ``unlabelled`` and those texts
+    normalised, so a caller scoring the same items (``trendwatch score``) does not featurise
+    them twice (see :meth:`ThemeModel.predict_matrix`)."""
+    if not themes:
+        raise ValueError("no themes configured: add [[themes]] to the config")
+    base = build_examples(themes, labelled, params)
+    stream = [normalise(t) for t in list(unlabelled)[: params.max_unlabelled]]
+    texts = [normalise(e.text) for e in base] + stream
+    feat, x_all = Featuriser.fit(texts, [True] * len(base) + [False] * len(stream),
+                                 min_df=params.min_df, max_features=params.max_features)
+    x_base, x_stream = x_all[: len(base)], x_all[len(base):]
+    classes = [*sorted({t.id for t in themes}), OFF]
+
+    candidates = np.arange(len(stream))
+    if params.background and params.background_skip_keywords:
+        kw = keyword_pattern(themes)
+        if kw is not None:
+            candidates = np.array([i for i, t in enumerate(stream) if not kw.search(t)],
+                                  dtype=int)
+    # Round 0 learns from seeds and labels alone; each later round takes its background
+    # (the least relevant part of the stream: "reliable negatives") and its pseudo-labels
+    # (the most confident items per theme) from the model of the round before.
+    rounds = (1 + params.self_train_rounds) if stream and (
+        params.background or params.self_train_rounds) else 0
+    model = _fit_linear(feat, classes, x_base, [e.label for e in base],
+                        [e.weight for e in base], params)
+    pseudo: dict[int, str] = {}
+    for round_ in range(1, rounds + 1):
+        proba = model.proba_matrix(x_stream)
+        pseudo = (_pseudo_labels(model, proba, params, len(stream))
+                  if round_ > 1 or not params.background else {})
+        rows, y, w = [x_base], [e.label for e in base], [e.weight for e in base]
+        bg = _background(model, proba, candidates, pseudo, params) if params.background else []
+        if pseudo:
+            ids = sorted(pseudo)
+            rows.append(x_stream[ids])
+            y += [pseudo[i] for i in ids]
+            w += [params.pseudo_weight] * len(ids)
+        if len(bg):
+            # The background tops the off-brand class up to ``off_share`` of the themes'
+            # total weight. Keeping that ratio fixed keeps P(off) — and so what a
+            # relevance of 0.35 means — comparable between cold start and many labels.
+            on_total = sum(wi for yi, wi in zip(y, w, strict=True) if yi != OFF)
+            off_total = sum(wi for yi, wi in zip(y, w, strict=True) if yi == OFF)
+            want = params.off_share * on_total - off_total
+            per_item = min(params.label_weight,
+                           max(want, params.background_min * on_total) / len(bg))
+            rows.append(x_stream[bg])
+            y += [OFF] * len(bg)
+            w += [per_item] * len(bg)
+        model = _fit_linear(feat, classes, sp.vstack(rows).tocsr(), y, w, params)
+    assert model is not None
+    model.meta.update({
+        "params": params.to_dict(),
+        "normaliser_version": NORMALISER_VERSION,
+        "themes": theme_signature(themes),
+        "n_seeds": sum(1 for e in base if e.kind == "seed"),
+        "n_labels": sum(1 for e in base if e.kind == "label"),
+        "n_unlabelled": len(stream),
+        "n_pseudo": len(pseudo),
+        "n_features": feat.n_features,
+    })
+    return model, x_stream, stream
+
+
+def _fit_linear(feat: Featuriser, classes: list[str], x: sp.csr_matrix, y: list[str],
+                w: list[float], params: TrainParams) -> ThemeModel:
+    present = sorted(set(y))
+    clf = LogisticRegression(C=params.C, max_iter=300, tol=1e-3)
+    clf.fit(x, y, sample_weight=np.asarray(w))
+    # Classes with no example at all (a theme with nothing but an id) get a very negative
+    # intercept, so the stored model always has every configured theme.
+    coef = np.zeros((len(classes), feat.n_features), dtype=np.float32)
+    intercept = np.full(len(classes), -30.0)
+    if len(present) == 1:  # LogisticRegression refuses one class; cannot happen with OFF+seeds
+        raise ValueError("need at least two classes to train")
+    for k, cls in enumerate(clf.classes_):
+        i = classes.index(cls)
+        if len(clf.classes_) == 2:  # binary: sklearn keeps one row for the second class
+            sign = 1.0 if k == 1 else -1.0
+            coef[i] = sign * clf.coef_[0] / 2
+            intercept[i] = sign * clf.intercept_[0] / 2
+        else:
+            coef[i] = clf.coef_[k]
+            intercept[i] = clf.intercept_[k]
+    return ThemeModel(feat, classes, coef, intercept)
+
+
+def _background(model: ThemeModel, proba: np.ndarray, candidates: np.ndarray,
+                pseudo: dict[int, str], params: TrainParams) -> list[int]:
+    """The stream items taken as off-brand: the ``background_quantile`` least relevant
+    candidates by the previous model (so on-brand items of the stream are mostly spared)."""
+    cands = np.array([i for i in candidates if int(i) not in pseudo], dtype=int)
+    if not len(cands):
+        return []
+    relevance = 1.0 - proba[cands, model.classes.index(OFF)]
+    n = max(1, round(params.background_quantile * len(cands)))
+    return sorted(int(i) for i in cands[np.argsort(relevance, kind="stable")[:n]])
+
+
+def _pseudo_labels(model: ThemeModel, proba: np.ndarray, params: TrainParams,
+                   n_stream: int) -> dict[int, str]:
+    per_theme = max(1, min(params.pseudo_max, int(params.pseudo_fraction * n_stream)))
+    out: dict[int, str] = {}
+    best = proba.argmax(axis=1)
+    for i, cls in enumerate(model.classes):
+        if cls == OFF:
+            continue
+        mine = np.flatnonzero((best == i) & (proba[:, i] >= params.pseudo_min_proba))
+        top = mine[np.argsort(-proba[mine, i])][:per_theme]
+        for r in top:
+            out[int(r)] = cls
+    return out
+
+
+def theme_signature(themes: Sequence[ThemeConfig]) -> list[str]:
+    """The theme ids a model was trained for: a model is mismatched when they change."""
+    return sorted(t.id for t in themes)
+
+
+def texts_of(items: Iterable[dict[str, Any]]) -> list[str]:
+    """Classifier texts for item-like dicts (``title`` and optional ``summary``)."""
+    return [item_text(str(i.get("title") or ""), str(i.get("summary") or "")) for i in items]
+
+
+@dataclass
+class EvalReport:
+    """Per-class precision/recall of predictions against labels."""
+
+    per_class: dict[str, dict[str, float]] = field(default_factory=dict)
+    macro_f1: float = 0.0
+    n: int = 0
+
+
+def evaluate(true: Sequence[str | None], pred: Sequence[str | None]) -> EvalReport:
+    """Precision, recall, F1 and support per class (``None`` shown as "off-brand")."""
+    labels: list[str | None] = [*sorted({t for t in true if t} | {p for p in pred if p}),
+                                None]
+    report = EvalReport(n=len(true))
+    f1s = []
+    for lab in labels:
+        tp = sum(1 for t, p in zip(true, pred, strict=True) if t == lab and p == lab)
+        fp = sum(1 for t, p in zip(true, pred, strict=True) if t != lab and p == lab)
+        fn = sum(1 for t, p in zip(true, pred, strict=True) if t == lab and p != lab)
+        support = tp + fn
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / support if support else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        if support:
+            f1s.append(f1)
+        report.per_class[lab or "off-brand"] = {"precision": round(prec, 3),
+                                                "recall": round(rec, 3),
+                                                "f1": round(f1, 3), "support": support}
+    report.macro_f1 = round(sum(f1s) / len(f1s), 4) if f1s else 0.0
+    return report

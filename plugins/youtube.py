@@ -39,7 +39,15 @@ from urllib.parse import urlencode
 
 from pydantic import field_validator, model_validator
 
-from trendwatch.api import FetchContext, HttpURL, Item, Source, SourceOptions
+from trendwatch.api import (
+    FetchContext,
+    FetchError,
+    HttpURL,
+    Item,
+    Source,
+    SourceError,
+    SourceOptions,
+)
 from trendwatch.feeds import parse_feed
 from trendwatch.hookspecs import hookimpl
 
@@ -135,8 +143,16 @@ class YoutubeSource(Source):
         return f"youtube {self.feed_url}"
 
     def fetch(self, ctx: FetchContext) -> list[Item]:
-        resp = ctx.http.get(self.feed_url, headers={
-            "Accept": "application/atom+xml, application/xml;q=0.9, text/xml;q=0.8"})
+        try:
+            resp = ctx.http.get(self.feed_url, headers={
+                "Accept": "application/atom+xml, application/xml;q=0.9, text/xml;q=0.8"})
+        except FetchError as err:
+            if err.http_status != 404:
+                raise
+            # a wrong id, a deleted channel or playlist; YouTube also answers 404 now and
+            # then for feeds that exist, so the scheduler's retry is worth it
+            raise SourceError(f"YouTube has no feed at {self.feed_url} (HTTP 404): check the "
+                              "channel or playlist id", http_status=404) from None
         if resp.not_modified:
             return []
 

@@ -119,7 +119,15 @@ def test_not_found_channel_is_an_error(feed_server, run_source):
     result = run_source("youtube", url=feed_server.url("/feeds/videos.xml"), now=NOW)
     assert result.status == "error"
     assert result.http_status == 404
-    assert "HTTP 404" in result.error
+    assert result.error == (f"YouTube has no feed at {feed_server.url('/feeds/videos.xml')} "
+                            "(HTTP 404): check the channel or playlist id")
+
+
+def test_server_error_is_reported_as_is(feed_server, run_source):
+    feed_server.serve("/feeds/videos.xml", b"", "text/html", status=500)
+    result = run_source("youtube", url=feed_server.url("/feeds/videos.xml"), now=NOW)
+    assert result.status == "error" and result.http_status == 500
+    assert result.error.startswith("HTTP 500 (server error)")
 
 
 def test_full_pipeline_stores_views(feed_server, fixtures, write_config, cli, tmp_path):

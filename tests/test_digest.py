@@ -1,0 +1,267 @@
+"""The digest: broken sources first, rising topics, escaped feed values, files written,
+stored, and sent through notifiers (apprise to a local HTTP server), a failing notifier
+recorded without blocking anything."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+from suggestion_rows import CONFIG, add_item, add_suggestion, seed_day
+
+from trendwatch.api import Notifier
+from trendwatch.config import ConfiguredNotifier, PluginTable, parse_config
+from trendwatch.digest import build_digest
+from trendwatch.errors import ConfigError, TrendwatchError
+from trendwatch.plugins import load_plugins
+from trendwatch.store import Store
+
+XSS = "<img src=x onerror=alert(1)>"
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB, digest time
+
+
+def _seed(store: Store) -> list[int]:
+    ids = seed_day(store, "2026-11-30")
+    evil = add_item(store, f"Viral {XSS} [klik](javascript:alert(1))", url="javascript:x()")
+    ids.append(add_suggestion(store, evil, list_date="2026-11-30", score=0.05, why=[XSS],
+                              angles=[{"platform": "TikTok", "format": "duet", "hook": XSS,
+                                       "why_now": "**sekarang**", "generator": "x"}]))
+    with store.write() as db:
+        db["sources"].insert_all([
+            {"name": "detik-hiburan", "plugin": "rss", "enabled": 1, "consecutive_failures": 0,
+             "last_status": "ok"},
+            {"name": "kompas-film", "plugin": "rss", "enabled": 1, "consecutive_failures": 4,
+             "last_status": "error", "last_success_at": "2026-11-26T02:00:00+00:00",
+             "last_error": f"HTTP 503 from https://kompas.example.id/feed {XSS}"},
+        ])
+        db["daemon"].insert({"id": 1, "pid": 1, "started_at": "2026-11-30T00:00:00+00:00",
+                             "heartbeat_at": "2026-11-30T01:59:00+00:00"})
+    return ids
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "data" / "tw.db")
+    _seed(s)
+    yield s
+    s.close()
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_digest_sections_escaping_files_and_row(store, tmp_path):
+    config = parse_config(CONFIG)
+    result = build_digest(store, config, None, [], now=NOW)
+    assert result["list_date"] == "2026-11-30" and result["n_suggestions"] == 6
+    md, html = result["markdown"], result["html"]
+    # broken sources open the digest, then rising topics, then the suggestions
+    for text in (md, html):
+        b, r, s = (text.index(h) for h in ("Broken sources", "Rising topics", "Suggestions"))
+        assert b < r < s
+        assert text.index("kompas-film") < r and "detik-hiburan" not in text[:r]
+    assert "failing 4 times in a row, last success 2026-11-26" in html
+    # every feed value escaped: no tag, attribute or javascript: link gets through
+    parser = _Tags()
+    parser.feed(html)
+    assert {t for t, _a in parser.tags} <= {"html", "head", "meta", "title", "style", "body",
+                                            "h1", "h2", "h3", "p", "ul", "li", "strong", "div",
+                                            "span", "a"}
+    assert not any(k.startswith("on") for _t, a in parser.tags for k in a)
+    assert all(a["href"].startswith("https://") for t, a in parser.tags if t == "a")
+    assert f"Viral {XSS}" in "".join(parser.text)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert r"Viral \<img src=x onerror=alert(1)\> \[klik\](javascript:alert(1))" in md
+    assert r"\*\*sekarang\*\*" in md
+    # files
+    folder = tmp_path / "data" / "digests"
+    assert result["md_path"] == str(folder / "2026-11-30.md")
+    assert (folder / "2026-11-30.md").read_text("utf-8") == md
+    assert (folder / "2026-11-30.html").read_text("utf-8") == html
+    # stored, and the daemon row knows when
+    row = store.query("select * from digests")[0]
+    assert row["list_date"] == "2026-11-30" and row["markdown"] == md
+    assert json.loads(row["broken_sources"]) == ["kompas-film"]
+    assert store.query("select last_digest_at from daemon")[0]["last_digest_at"] == \
+        "2026-11-30T02:00:00+00:00"
+
+
+def test_digest_output_dir_and_formats_from_config(store, tmp_path):
+    out = tmp_path / "elsewhere"
+    config = parse_config(CONFIG.replace(
+        "[digest]\nsize = 20", f'[digest]\nsize = 3\noutput_dir = "{out}"\nformats = ["html"]'))
+    result = build_digest(store, config, None, [], now=NOW)
+    assert result["md_path"] is None and result["html_path"] == str(out / "2026-11-30.html")
+    assert result["n_suggestions"] == 3
+    assert not (out / "2026-11-30.md").exists()
+
+
+def test_rising_topics_are_listed(store, monkeypatch):
+    """The digest lists what the burst detector returns, escaped, even with no suggestion."""
+    import trendwatch.digest as digest_mod
+
+    monkeypatch.setattr(digest_mod, "_rising", lambda s, c, n: [
+        {"term": "timnas", "count": 42, "baseline": 3.5, "ratio": 12.0, "sources": 5},
+        {"term": f"konser {XSS}", "count": 9, "baseline": 0.2, "ratio": 45.0}])
+    config = parse_config(CONFIG)
+    result = build_digest(store, config, None, [], now=NOW, list_date="2026-01-05")
+    assert result["n_suggestions"] == 0
+    md = result["markdown"]
+    assert "- **timnas**: 42 mentions vs 3.5/day before, ×12.0, 5 sources" in md
+    assert r"konser \<img" in md and "No suggestions for this day yet." in md
+    assert "<strong>timnas</strong>" in result["html"]
+    assert "&lt;img" in result["html"]
+
+
+class _Exploding(Notifier):
+    type_name = "exploding"
+
+    def send(self, title, markdown, html):
+        raise RuntimeError("SMTP server said no")
+
+
+class _Recorder(Notifier):
+    type_name = "recorder"
+    sent: list = []
+
+    def send(self, title, markdown, html):
+        self.sent.append((title, markdown, html))
+
+
+def test_a_failing_notifier_is_recorded_and_blocks_nothing(store):
+    config = parse_config(CONFIG)
+    table = PluginTable(name="x", plugin="x")
+    recorder = _Recorder("team-chat", table)  # options unused by these test notifiers
+    notifiers = [ConfiguredNotifier(PluginTable(name="mail", plugin="exploding"),
+                                    _Exploding("mail", table)),
+                 ConfiguredNotifier(PluginTable(name="team-chat", plugin="recorder"),
+                                    recorder)]
+    result = build_digest(store, config, None, notifiers, now=NOW)
+    assert result["notifications"] == [
+        {"notifier": "mail", "status": "error", "error": "RuntimeError: SMTP server said no"},
+        {"notifier": "team-chat", "status": "sent", "error": None}]
+    assert recorder.sent[0][0] == "Studio Uji Coba: trendwatch digest 2026-11-30"
+    rows = store.query("select digest_id, notifier, status, error from notifications")
+    assert [(r["notifier"], r["status"]) for r in rows] == [("mail", "error"),
+                                                            ("team-chat", "sent")]
+    assert rows[0]["digest_id"] == result["id"]
+    event = store.query("select level, kind, subject, message from events")[0]
+    assert event == {"level": "error", "kind": "notifier", "subject": "mail",
+                     "message": "digest not sent: RuntimeError: SMTP server said no"}
+    assert store.db["digests"].count == 1
+
+
+def _apprise_config(*urls: str, extra: str = "") -> str:
+    listed = ", ".join(json.dumps(u) for u in urls)
+    return CONFIG + f"""
+[[notifiers]]
+name = "team"
+plugin = "apprise"
+urls = [{listed}]
+title_prefix = "[tw] "
+{extra}
+"""
+
+
+def test_apprise_delivers_to_a_local_server_and_records_a_refused_one(
+        tmp_path, write_config, httpserver, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    good = f"json://127.0.0.1:{httpserver.port}/hook"
+    refused = "json://127.0.0.1:1/hook"  # nothing listens on port 1: connection refused
+    cfg = write_config(_apprise_config(good, extra='format = "markdown"') + """
+[[notifiers]]
+name = "backup"
+plugin = "apprise"
+urls = ["json://127.0.0.1:1/hook"]
+""")
+    db = tmp_path / "tw.db"
+    s = Store(db)
+    _seed(s)
+    s.close()
+    from trendwatch.cli import cli as group
+
+    result = CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), "digest",
+                                        "--send", "--print", "none"])
+    assert result.exit_code == 1  # a notifier failed...
+    assert "notifier team: sent" in result.output
+    assert "notifier backup: error" in result.output and "127.0.0.1" in result.output
+    # ...but the digest arrived at the good target, complete
+    (request, _response), = httpserver.log
+    payload = request.get_json()
+    assert payload["title"] == "[tw] Studio Uji Coba: trendwatch digest 2026-11-30"
+    assert "## Broken sources" in payload["message"]
+    assert "Film horor lokal tembus dua juta penonton" in payload["message"]
+    s = Store(db)
+    assert s.db["digests"].count == 1
+    rows = s.query("select notifier, status, error from notifications order by id")
+    assert [(r["notifier"], r["status"]) for r in rows] == [("team", "sent"),
+                                                            ("backup", "error")]
+    assert "json://127.0.0.1:1/hook" in rows[1]["error"] and refused in rows[1]["error"]
+    s.close()
+
+
+def test_apprise_auto_format_sends_html_where_preferred(httpserver):
+    """json:// prefers text/markdown; forcing html sends the HTML rendering."""
+    httpserver.expect_request("/h", method="POST").respond_with_data("ok")
+    host = load_plugins()
+    config = parse_config(_apprise_config(f"json://127.0.0.1:{httpserver.port}/h",
+                                          extra='format = "html"'))
+    (cn,) = config.bind_notifiers(host)
+    cn.notifier.send("Judul", "# md", "<h1>html</h1>")
+    assert httpserver.log[0][0].get_json()["message"] == "<h1>html</h1>"
+
+
+def test_apprise_config_errors_name_the_key():
+    host = load_plugins()
+    with pytest.raises(ConfigError) as info:
+        parse_config(_apprise_config("nosuchscheme://abc")).bind_notifiers(host)
+    assert info.value.problems[0].startswith("notifiers[0].urls: [0]: apprise does not "
+                                             'understand this URL (scheme "nosuchscheme")')
+    with pytest.raises(ConfigError) as info:
+        parse_config(CONFIG + '[[notifiers]]\nname = "t"\nplugin = "apprise"\n'
+                     'urls = []\n').bind_notifiers(host)
+    assert info.value.problems[0].startswith("notifiers[0].urls:")
+
+
+def test_apprise_missing_gives_a_clear_error(monkeypatch):
+    import sys
+
+    from trendwatch_plugins import apprise_notify
+
+    monkeypatch.setitem(sys.modules, "apprise", None)  # as if the extra is not installed
+    with pytest.raises(TrendwatchError, match=r"pip install 'trendwatch\[apprise\]'"):
+        apprise_notify._apprise()
+    with pytest.raises(ConfigError, match=r"notifiers\[0\]\.urls: the apprise notifier "
+                                          r"needs the apprise package"):
+        parse_config(_apprise_config("json://127.0.0.1:1/x")).bind_notifiers(load_plugins())
+
+
+def test_digest_command_prints_and_writes(tmp_path, write_config, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    cfg = write_config(CONFIG)
+    db = tmp_path / "tw.db"
+    s = Store(db)
+    _seed(s)
+    s.close()
+    from trendwatch.cli import cli as group
+
+    result = CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), "digest"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Studio Uji Coba: trendwatch digest 2026-11-30")
+    assert f"wrote {tmp_path / 'digests' / '2026-11-30.md'}" in result.stderr
+    html = CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), "digest",
+                                      "--print", "html", "--date", "2026-11-30"])
+    assert html.stdout.startswith("<!DOCTYPE html>")

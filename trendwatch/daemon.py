@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 #: The daemon's own connection waits at most this long for a lock held by another writer
 #: (a CLI verdict, a web click) before the write is rolled back and retried later, so a
 #: stuck writer elsewhere cannot keep SIGTERM from being honoured in time.
-DAEMON_BUSY_TIMEOUT_MS = 2000
+DAEMON_BUSY_TIMEOUT_MS = 500
 
 
 @dataclass(frozen=True)

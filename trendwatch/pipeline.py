@@ -208,19 +208,20 @@ class FetchPool:
     # -- events that must not be lost ---------------------------------------------------
 
     def record_event(self, level: str, kind: str, subject: str, message: str,
-                     detail: str | None = None) -> None:
+                     detail: str | None = None, *, flush: bool = True) -> None:
         """Store an event; if the database refuses (locked, disk full) keep it and retry on
         the next poll, so the error that explains an outage is not lost with it."""
         self._unsaved.append({"at": iso(utcnow()), "level": level, "kind": kind,
                               "subject": subject, "message": message[:2000],
                               "detail": detail})
-        self.flush_events()
+        if flush:
+            self.flush_events()
 
     def flush_events(self) -> None:
         if not self._unsaved:
             return
-        try:
-            with self.store.write() as db:
+        try:  # one attempt (the busy timeout): this runs on every poll of an outage
+            with self.store.write(retries=0) as db:
                 db["events"].insert_all(self._unsaved)
             self._unsaved.clear()
         except sqlite3.Error as err:
@@ -288,7 +289,9 @@ class FetchPool:
             out.status, out.error = "error", f"could not store result: {err}"
             out.stored = False
             log.error("source %s: could not store result: %s", cs.name, err)
-            self.record_event("error", "job", cs.name, out.error, traceback.format_exc())
+            # kept for the next poll: retrying now would only wait on the same lock again
+            self.record_event("error", "job", cs.name, out.error, traceback.format_exc(),
+                              flush=False)
         if self.on_outcome:
             self.on_outcome(out)
         return out

@@ -3,27 +3,49 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .store import Store, parse_iso, utcnow
+from .lock import lock_holder, lock_path
+from .store import Store, iso, parse_iso, utcnow
+
+if TYPE_CHECKING:
+    from .config import Config
 
 #: A daemon whose heartbeat is older than this is considered gone.
 HEARTBEAT_STALE = timedelta(minutes=3)
 
 
 def daemon_status(store: Store, now: datetime | None = None) -> dict[str, Any]:
+    """Is a daemon running on this database, since when, and is it alive?
+
+    The daemon's ``flock`` on ``<db>.lock`` is the truth (the kernel drops it when the
+    process dies, even by SIGKILL); the heartbeat tells a live daemon from a stuck one.
+    ``state`` is one of ``running``, ``stuck`` (lock held, heartbeat stale), ``stopped``,
+    ``crashed`` (no clean stop recorded, lock free) or ``never``."""
     now = now or utcnow()
     row = next(store.db.query("select * from daemon where id = 1"), None) \
         if store.db["daemon"].exists() else None
+    holder = lock_holder(store.path) if str(store.path) != ":memory:" else None
     if not row:
-        return {"running": False, "pid": None, "started_at": None, "uptime_seconds": None,
+        return {"running": holder is not None, "state": "running" if holder else "never",
+                "pid": holder or None, "host": None, "started_at": None,
+                "heartbeat_at": None, "stopped_at": None, "uptime_seconds": None,
                 "last_digest_at": None}
     beat = parse_iso(row["heartbeat_at"])
-    running = bool(not row["stopped_at"] and beat and now - beat < HEARTBEAT_STALE)
+    fresh = bool(beat and now - beat < HEARTBEAT_STALE)
+    if holder is not None:
+        running = True
+        state = "running" if fresh else "stuck"
+    elif lock_path(store.path).exists():
+        running, state = False, "stopped" if row["stopped_at"] else "crashed"
+    else:  # no lock file (another host's path, or an old database): trust the heartbeat
+        running = bool(not row["stopped_at"] and fresh)
+        state = "running" if running else ("stopped" if row["stopped_at"] else "crashed")
     started = parse_iso(row["started_at"])
     return {
         "running": running,
-        "pid": row["pid"] if running else None,
+        "state": state,
+        "pid": (holder or row["pid"]) if running else None,
         "host": row["host"],
         "started_at": row["started_at"],
         "heartbeat_at": row["heartbeat_at"],
@@ -31,6 +53,21 @@ def daemon_status(store: Store, now: datetime | None = None) -> dict[str, Any]:
         "uptime_seconds": int((now - started).total_seconds()) if running and started else None,
         "last_digest_at": row["last_digest_at"],
     }
+
+
+def next_digest_at(config: Config, now: datetime | None = None) -> str | None:
+    from .scheduler import next_digest_slot
+
+    slot = next_digest_slot(now or utcnow(), config.digest, config.brand.tz)
+    return slot.isoformat() if slot else None
+
+
+def hung_fetches(store: Store, since: timedelta = timedelta(days=1)) -> list[dict[str, Any]]:
+    """Fetches abandoned by the daemon recently (a plugin that hung)."""
+    return store.query(
+        "select at, subject as source, message from events where kind = 'plugin' and "
+        "message like '%abandoned%' and at >= ? order by id desc",
+        [iso(utcnow() - since)])
 
 
 def source_status(store: Store) -> list[dict[str, Any]]:
@@ -63,9 +100,14 @@ def recent_errors(store: Store, limit: int = 10) -> list[dict[str, Any]]:
                        "where level = 'error' order by id desc limit ?", [limit])
 
 
-def full_status(store: Store) -> dict[str, Any]:
+def full_status(store: Store, config: Config | None = None) -> dict[str, Any]:
+    """Everything ``status`` shows. Cheap: a few indexed queries, no scikit-learn."""
+    daemon = daemon_status(store)
+    if config is not None:
+        daemon["next_digest_at"] = next_digest_at(config)
     return {
-        "daemon": daemon_status(store),
+        "daemon": daemon,
+        "hung_fetches": hung_fetches(store),
         "sources": source_status(store),
         "model": model_status(store),
         "recent_errors": recent_errors(store),

@@ -28,27 +28,57 @@ def _ago(ts: str | None) -> str:
     return ts.replace("T", " ").replace("+00:00", "Z") if ts else "never"
 
 
+def _uptime(seconds: int | None) -> str:
+    if seconds is None:
+        return "?"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
+
+
+_STATE = {
+    "stuck": "running but its heartbeat is stale (stuck?)",
+    "stopped": "not running (stopped cleanly)",
+    "crashed": "not running (last run did not stop cleanly)",
+    "never": "not running (never started on this database)",
+}
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys).")
 @pass_app
 def status(app: App, as_json: bool) -> None:
-    """Daemon state, and per source: last fetch, result, next due, failures, last error."""
+    """Daemon state, and per source: last fetch, result, next due, failures, last error.
+
+    Reads the database only (safe while the daemon runs); never loads scikit-learn."""
     from ..status import full_status  # lazy: keeps `trendwatch --help` fast
 
-    report = full_status(app.store)
+    report = full_status(app.store, app.config)
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
     d = report["daemon"]
-    if d["running"]:
-        click.echo(f"daemon: running (pid {d['pid']}, up {d['uptime_seconds']}s)")
+    if d["state"] == "running":
+        click.echo(f"daemon: running (pid {d['pid']} on {d['host'] or '?'}, up "
+                   f"{_uptime(d['uptime_seconds'])}, heartbeat {_ago(d['heartbeat_at'])})")
     else:
-        click.echo("daemon: not running")
-    click.echo(f"last digest: {_ago(d['last_digest_at'])}")
+        detail = f", last heartbeat {_ago(d['heartbeat_at'])}" if d["heartbeat_at"] else ""
+        click.echo(f"daemon: {_STATE[d['state']]}{detail}")
+    click.echo(f"last digest: {_ago(d['last_digest_at'])}; next: "
+               f"{d.get('next_digest_at') or 'none scheduled ([digest] days is empty)'}")
     m = report["model"]
     click.echo(f"model: {m['version']} ({_ago(m['created_at'])})" if m else
                "model: none trained yet (seed-only ranking until `trendwatch train`)")
     click.echo(f"items: {report['items']}, new suggestions: {report['suggestions_new']}")
+    if report["hung_fetches"]:
+        names = sorted({h["source"] for h in report["hung_fetches"]})
+        click.echo(f"hung fetches abandoned in the last day: {len(report['hung_fetches'])} "
+                   f"({', '.join(names)})")
     click.echo("")
     for s in report["sources"]:
         if not s["enabled"]:

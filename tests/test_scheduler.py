@@ -1,0 +1,152 @@
+"""Timed jobs: the digest's local-time slots, guarded schedule jobs (errors stored, missed
+runs once), the background job runner, and the fake-clock testing aid."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from trendwatch.config import DigestConfig
+from trendwatch.errors import ConfigError
+from trendwatch.scheduler import (
+    GuardedScheduler,
+    JobRunner,
+    digest_due,
+    install_fake_clock,
+    last_digest_slot,
+    next_digest_slot,
+)
+from trendwatch.store import Store
+
+WIB = ZoneInfo("Asia/Jakarta")
+WEEKDAYS = DigestConfig()  # 09:00, mon–fri
+
+
+def wib(*args: int) -> datetime:
+    return datetime(*args, tzinfo=WIB)
+
+
+@pytest.mark.parametrize(("now", "last", "expected"), [
+    # Monday 30 Nov 2026
+    (wib(2026, 11, 30, 8, 59, 59), None, None),                   # not yet
+    (wib(2026, 11, 30, 9, 0), None, wib(2026, 11, 30, 9, 0)),      # on time
+    (wib(2026, 11, 30, 9, 0, 5), wib(2026, 11, 30, 9, 0, 1), None),  # already built
+    (wib(2026, 11, 30, 11, 30), wib(2026, 11, 27, 9, 0), wib(2026, 11, 30, 9, 0)),  # late
+    (wib(2026, 11, 30, 22, 0), wib(2026, 11, 27, 9, 0), None),     # too late: skip it
+    # Sunday: no digest on weekends; Friday's was built
+    (wib(2026, 11, 29, 9, 30), wib(2026, 11, 27, 9, 0), None),
+])
+def test_digest_due(now, last, expected):
+    assert digest_due(now.astimezone(UTC), last, WEEKDAYS, WIB) == expected
+
+
+def test_digest_slots_follow_the_brand_time_zone_not_the_server():
+    # 02:00 UTC on Monday is 09:00 in Jakarta
+    now = datetime(2026, 11, 30, 2, 0, 30, tzinfo=UTC)
+    assert last_digest_slot(now, WEEKDAYS, WIB) == wib(2026, 11, 30, 9, 0)
+    assert next_digest_slot(now, WEEKDAYS, WIB) == wib(2026, 12, 1, 9, 0)
+    friday_evening = wib(2026, 12, 4, 18, 0)
+    assert next_digest_slot(friday_evening, WEEKDAYS, WIB) == wib(2026, 12, 7, 9, 0)
+    assert next_digest_slot(friday_evening, DigestConfig(days=[]), WIB) is None
+
+
+def test_after_a_week_asleep_only_one_digest_is_due():
+    last = wib(2026, 11, 23, 9, 0)
+    now = wib(2026, 11, 30, 9, 5)  # slept through five mornings
+    due = [d for d in (digest_due(now, last, WEEKDAYS, WIB),) if d]
+    assert due == [wib(2026, 11, 30, 9, 0)]
+    assert digest_due(now + timedelta(seconds=1), now, WEEKDAYS, WIB) is None
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "tw.db") as s:
+        yield s
+
+
+def test_a_raising_job_is_stored_once_and_stays_scheduled(store):
+    calls: list[int] = []
+
+    def flaky() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("feed list unreadable")
+
+    with time_machine.travel(datetime(2026, 11, 30, 2, 0, tzinfo=UTC), tick=False) as clock:
+        sched = GuardedScheduler(store)
+        sched.every(60, "flaky", flaky)
+        clock.shift(61)
+        sched.run_pending()   # raises inside: reported, not propagated
+        sched.run_pending()   # schedule would re-run a raising job on every tick: not here
+        assert calls == [1]
+        clock.shift(60)
+        sched.run_pending()
+        assert calls == [1, 1]
+    events = store.query("select kind, subject, message, detail from events")
+    assert len(events) == 1
+    assert events[0]["subject"] == "flaky" and "ValueError: feed list unreadable" in \
+        events[0]["message"]
+    assert "Traceback" in events[0]["detail"]
+
+
+def test_missed_runs_after_a_clock_jump_run_once_not_in_a_burst(store):
+    calls: list[int] = []
+    with time_machine.travel(datetime(2026, 11, 30, 2, 0, tzinfo=UTC), tick=False) as clock:
+        sched = GuardedScheduler(store)
+        sched.every(60, "minutely", lambda: calls.append(1))
+        clock.shift(timedelta(hours=5))  # laptop lid closed, or NTP jump
+        for _ in range(10):
+            sched.run_pending()
+        assert calls == [1]
+
+
+def test_job_runner_runs_in_background_and_collapses_bursts(tmp_path, store):
+    gate = threading.Event()
+    ran: list[str] = []
+    failures: list[str] = []
+
+    def slow(s: Store) -> None:
+        gate.wait(5)
+        ran.append("slow")
+
+    runner = JobRunner(tmp_path / "tw.db", on_error=lambda name, err: failures.append(name))
+    assert runner.submit("rank", slow)
+    assert not runner.submit("rank", slow)  # already queued or running
+    assert runner.submit("boom", lambda s: 1 / 0)
+    gate.set()
+    assert runner.wait_idle(5)
+    assert ran == ["slow"] and failures == ["boom"]
+    assert store.query("select subject from events") == [{"subject": "boom"}]
+    assert runner.stop(1)
+    assert not runner.submit("rank", slow)  # stopped: no new work
+
+
+def test_job_runner_abandons_a_job_that_outlives_the_grace(tmp_path, store):
+    release = threading.Event()
+    runner = JobRunner(tmp_path / "tw.db")
+    runner.submit("stuck", lambda s: release.wait(10))
+    time.sleep(0.1)
+    started = time.monotonic()
+    assert runner.stop(0.3) is False
+    assert time.monotonic() - started < 1
+    release.set()
+
+
+def test_fake_clock_testing_aid(monkeypatch):
+    monkeypatch.setenv("TRENDWATCH_FAKE_TIME", "2026-11-30T08:59:57+07:00")
+    traveller = install_fake_clock()
+    try:
+        now = datetime.now(UTC)
+        assert abs((now - wib(2026, 11, 30, 8, 59, 57)).total_seconds()) < 5
+    finally:
+        traveller.stop()
+    monkeypatch.setenv("TRENDWATCH_FAKE_TIME", "tomorrow morning")
+    with pytest.raises(ConfigError, match="not an ISO 8601 time"):
+        install_fake_clock()
+    monkeypatch.delenv("TRENDWATCH_FAKE_TIME")
+    assert install_fake_clock() is None

@@ -1,0 +1,413 @@
+"""``csv_import``: rows from CSV / JSON files the specialist drops in a folder.
+
+For platforms with no open feed: a TikTok Creative Center export, an Instagram insights
+export, a list pasted into a spreadsheet. Nothing touches the network.
+
+.. code-block:: toml
+
+    [[sources]]
+    name = "manual-imports"
+    plugin = "csv_import"
+    path = "~/trendwatch-imports"   # a folder (or one file)
+    platform = "tiktok"             # used when a row has no platform column
+    every = "15m"
+
+Columns (any case, spaces or underscores, Indonesian names too): ``title`` (required; a
+``hashtag`` column alone also works), ``url``, ``platform``, ``published``/``date``,
+``hashtag``; every other column holding numbers becomes a metric (views, likes, shares,
+posts, rank, growth...). Real exports are accepted as they are: UTF-8 with or without BOM
+(or Windows-1252), ``,`` ``;`` or tab delimiters (Excel in an Indonesian locale writes ``;``),
+and numbers like ``1.234.567``, ``1,234,567``, ``12,3K``, ``1.2M``, ``12 rb``, ``1,2 jt``.
+
+A bad row is reported with its file and line number and skipped; the good rows still land.
+Each row's guid is a hash of what identifies it (platform, URL or title, date), so reading
+an unchanged file again adds nothing, a re-export with new numbers updates the metrics of
+the rows already stored, and only genuinely new rows are new items.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import field_validator
+
+from trendwatch.api import FetchContext, Item, Source, SourceError, SourceOptions
+from trendwatch.hookspecs import hookimpl
+from trendwatch.text import content_hash, plain_text
+
+DEFAULT_PATTERNS = ("*.csv", "*.tsv", "*.json", "*.jsonl")
+#: A spreadsheet export bigger than this is a mistake (or not an export): skipped.
+MAX_FILE_BYTES = 20_000_000
+FUTURE_SLACK = timedelta(hours=1)
+
+# Normalised header -> field. Indonesian and English spellings seen in real exports.
+ALIASES = {
+    "title": {"title", "judul", "name", "nama", "caption", "keterangan", "topic", "topik",
+              "keyword", "kata_kunci", "song", "lagu", "headline"},
+    "hashtag": {"hashtag", "hashtag_name", "hashtags", "tagar", "tag"},
+    "url": {"url", "link", "tautan", "permalink", "post_url", "video_url", "tiktok_url"},
+    "platform": {"platform", "platforms", "sumber", "source"},
+    "published": {"published", "published_at", "date", "tanggal", "tgl", "posted",
+                  "posted_at", "post_date", "post_time", "created_at", "created", "time",
+                  "waktu", "publish_time", "upload_date"},
+}
+FIELD_OF = {alias: field for field, names in ALIASES.items() for alias in names}
+#: Metric names normalised to English so rankings compare like with like.
+METRIC_NAMES = {"tayangan": "views", "ditonton": "views", "video_views": "views",
+                "suka": "likes", "disukai": "likes", "dibagikan": "shares",
+                "bagikan": "shares", "komentar": "comments", "postingan": "posts",
+                "unggahan": "posts", "publish_cnt": "posts", "peringkat": "rank",
+                "pertumbuhan": "growth", "pengikut": "followers", "jangkauan": "reach"}
+#: Numeric-looking columns that are identifiers or row numbers, not metrics.
+NOT_METRICS = {"id", "no", "nomor", "video_id", "post_id", "item_id", "nik", "telepon", "phone"}
+#: Platform names recognised in a file name ("tiktok-hashtags-2026-11-27.csv").
+PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "threads", "twitter")
+
+_SUFFIX = {"k": 1e3, "rb": 1e3, "ribu": 1e3, "m": 1e6, "jt": 1e6, "juta": 1e6, "mn": 1e6,
+           "b": 1e9, "bn": 1e9, "miliar": 1e9, "milyar": 1e9, "t": 1e12, "triliun": 1e12}
+_NUMBER = re.compile(r"^([+-]?)\s*(\d[\d.,\s]*?)\s*(" + "|".join(sorted(_SUFFIX, key=len,
+                     reverse=True)) + r")?\s*(%?)$")
+_MONTHS = {name: i + 1 for i, names in enumerate([
+    ("jan", "januari", "january"), ("feb", "februari", "february", "pebruari"),
+    ("mar", "maret", "march"), ("apr", "april"), ("mei", "may"), ("jun", "juni", "june"),
+    ("jul", "juli", "july"), ("agu", "agt", "ags", "agustus", "aug", "august"),
+    ("sep", "sept", "september"), ("okt", "oktober", "oct", "october"),
+    ("nov", "nopember", "november"), ("des", "desember", "dec", "december")])
+    for name in names}
+
+
+def parse_number(text: str) -> float | None:
+    """A count as people write it, or ``None`` if ``text`` is not a number.
+
+    ``1.234.567`` (Indonesian) and ``1,234,567`` (English) are thousands separators; a single
+    separator followed by exactly three digits is one too (``1.234`` = 1234), otherwise it is
+    the decimal mark (``12,3K`` = 12,300). Suffixes: K/rb/ribu, M/jt/juta, B/miliar; ``%`` is
+    dropped (growth columns).
+    """
+    m = _NUMBER.match(text.strip().lower().replace("\u00a0", " "))
+    if not m:
+        return None
+    sign, digits, suffix, _ = m.groups()
+    digits = digits.replace(" ", "")
+    if "." in digits and "," in digits:  # the last one is the decimal mark
+        dec = "." if digits.rfind(".") > digits.rfind(",") else ","
+        digits = digits.replace("," if dec == "." else ".", "").replace(dec, ".")
+    else:
+        for mark in (".", ","):
+            if mark not in digits:
+                continue
+            parts = digits.split(mark)
+            if len(parts) > 2 or (len(parts[1]) == 3 and parts[0] != "0" and not suffix):
+                if not all(len(p) == 3 for p in parts[1:]):
+                    return None  # "1.23.4" is not a number anyone writes
+                digits = "".join(parts)
+            else:
+                digits = digits.replace(mark, ".")
+    try:
+        value = float(digits)
+    except ValueError:
+        return None
+    value *= _SUFFIX.get(suffix or "", 1.0)
+    return -value if sign == "-" else value
+
+
+def parse_date(text: str, tz: ZoneInfo) -> datetime | None:
+    """ISO dates, ``27/11/2026`` (day first, as in Indonesia), ``27 Agustus 2026``, or a
+    Unix timestamp. A date without a zone is in the brand's time zone."""
+    text = text.strip()
+    if re.fullmatch(r"\d{10}(\.\d+)?", text):
+        return datetime.fromtimestamp(float(text), UTC)
+    dt: datetime | None = None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ ,T]+(\d{1,2})[:.](\d{2}))?",
+                         text)
+        n = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})(?:[ ,]+(\d{1,2})[:.](\d{2}))?",
+                         text)
+        try:
+            if m:
+                d, mo, y, hh, mm = m.groups()
+                dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
+            elif n and n.group(2).lower() in _MONTHS:
+                d, mon, y, hh, mm = n.groups()
+                dt = datetime(int(y), _MONTHS[mon.lower()], int(d), int(hh or 0), int(mm or 0))
+        except ValueError:  # 31/02/2026
+            return None
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt.astimezone(UTC)
+
+
+def normalise_header(name: str) -> str:
+    name = name.replace("\ufeff", "").strip().lower()
+    return re.sub(r"[^\w]+", "_", name).strip("_")
+
+
+class CsvImportOptions(SourceOptions):
+    #: A folder to watch, or a single file. ``~`` is expanded.
+    path: str
+    #: A glob for the files to read in the folder (default: *.csv, *.tsv, *.json, *.jsonl).
+    pattern: str | None = None
+    #: The platform of rows that don't say (e.g. "tiktok", "instagram").
+    platform: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _local(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must name a local file or folder")
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value):
+            raise ValueError(f"must be a local file or folder, not a URL: {value!r} "
+                             "(use the rss source for feeds)")
+        return value
+
+    @field_validator("platform")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return value.strip().lower() or None if value else None
+
+
+class CsvImportSource(Source):
+    type_name = "csv_import"
+    description = "Rows from CSV/JSON exports in a local folder (TikTok, Instagram...)"
+    Options = CsvImportOptions
+    default_every = "15m"
+
+    def describe(self) -> str:
+        return f"csv_import {self.options.path}"  # type: ignore[attr-defined]
+
+    def fetch(self, ctx: FetchContext) -> list[Item]:
+        opts: CsvImportOptions = self.options  # type: ignore[assignment]
+        root = Path(opts.path).expanduser()
+        if not root.exists():
+            if root.suffix.lower() in (".csv", ".tsv", ".json", ".jsonl"):
+                raise SourceError(f"import file {root} does not exist")
+            raise SourceError(f"import folder {root} does not exist: create it "
+                              f"(mkdir -p {root}) and save CSV or JSON exports there")
+        files = [root] if root.is_file() else self._files(root, ctx)
+        try:
+            tz = ZoneInfo(ctx.brand.timezone)
+        except Exception:  # the config loader validates it; be safe anyway
+            tz = ZoneInfo("UTC")
+        items: list[Item] = []
+        for file in files:
+            items.extend(self._read(file, ctx, tz))
+        return items
+
+    def _files(self, root: Path, ctx: FetchContext) -> list[Path]:
+        opts: CsvImportOptions = self.options  # type: ignore[assignment]
+        patterns = (opts.pattern,) if opts.pattern else DEFAULT_PATTERNS
+        found = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
+        if not opts.pattern:
+            for book in sorted(root.glob("*.xls*")):
+                if not book.name.startswith(("~$", ".")):
+                    ctx.warn(f"{book.name}: Excel workbooks are not read; save it as CSV "
+                             "(File > Save As > CSV UTF-8)")
+        # hidden files and Excel/LibreOffice lock files are not exports
+        return sorted(p for p in found if not p.name.startswith(("~$", ".", ".~lock")))
+
+    def _read(self, file: Path, ctx: FetchContext, tz: ZoneInfo) -> list[Item]:
+        try:
+            size = file.stat().st_size
+            if size > MAX_FILE_BYTES:
+                ctx.warn(f"{file.name}: {size:,} bytes is more than {MAX_FILE_BYTES:,}; skipped")
+                return []
+            data = file.read_bytes()
+        except OSError as err:
+            ctx.warn(f"{file.name}: cannot read ({err.strerror or err}); skipped")
+            return []
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+            ctx.warn(f"{file.name}: not UTF-8; read as Windows-1252 "
+                     "(save as \"CSV UTF-8\" to be sure)")
+        rows = self._json_rows(file, text, ctx) if file.suffix.lower() in (".json", ".jsonl") \
+            else self._csv_rows(file, text, ctx)
+        platform_hint = self.options.platform or _platform_from_name(file.name)  # type: ignore[attr-defined]
+        items = []
+        for where, row in rows:
+            item = self._item(row, f"{file.name} {where}", platform_hint, ctx, tz)
+            if item is not None:
+                item.extra["file"] = file.name
+                items.append(item)
+        return items
+
+    # -- reading rows ----------------------------------------------------------------------
+
+    def _csv_rows(self, file: Path, text: str,
+                  ctx: FetchContext) -> Iterator[tuple[str, dict[str, Any]]]:
+        lines = text.splitlines(keepends=True)
+        skip = 0
+        delimiter = None
+        if lines and lines[0].lower().startswith("sep=") and len(lines[0].strip()) == 5:
+            delimiter, skip = lines[0].strip()[4], 1  # Excel's "sep=;" hint line
+        body = "".join(lines[skip:])
+        if not body.strip():
+            return
+        if delimiter is None:
+            header_line = lines[skip]
+            delimiter = max((",", ";", "\t", "|"), key=header_line.count)
+        reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+        try:
+            header = [normalise_header(h) for h in next(reader)]
+        except (csv.Error, StopIteration) as err:
+            ctx.warn(f"{file.name}: unreadable header ({err}); skipped")
+            return
+        if not set(header) & (ALIASES["title"] | ALIASES["hashtag"]):
+            ctx.warn(f"{file.name}: no title or hashtag column (columns: "
+                     f"{', '.join(h for h in header if h) or 'none'}); skipped")
+            return
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                ctx.warn(f"{file.name} line {reader.line_num + skip}: {err}; skipped")
+                continue
+            where = f"line {reader.line_num + skip}"
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+                ctx.warn(f"{file.name} {where}: {len(cells)} fields but the header has "
+                         f"{len(header)} (a stray delimiter?); skipped")
+                continue
+            yield where, {h: c for h, c in zip(header, cells, strict=False) if h}
+
+    def _json_rows(self, file: Path, text: str,
+                   ctx: FetchContext) -> Iterator[tuple[str, dict[str, Any]]]:
+        if file.suffix.lower() == ".jsonl":
+            for n, line in enumerate(text.splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except ValueError as err:
+                    ctx.warn(f"{file.name} line {n}: not valid JSON ({err.args[0]}); skipped")
+                    continue
+                if isinstance(obj, dict):
+                    yield f"line {n}", _normalise_keys(obj)
+                else:
+                    ctx.warn(f"{file.name} line {n}: not a JSON object; skipped")
+            return
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            ctx.warn(f"{file.name}: not valid JSON ({err}); skipped")
+            return
+        records = _records(data)
+        if records is None:
+            ctx.warn(f"{file.name}: no list of rows found (expected a JSON array, or an "
+                     "object with \"items\" or \"data\"); skipped")
+            return
+        for n, obj in enumerate(records, 1):
+            if isinstance(obj, dict):
+                yield f"item {n}", _normalise_keys(obj)
+            else:
+                ctx.warn(f"{file.name} item {n}: not a JSON object; skipped")
+
+    # -- one row to one item ---------------------------------------------------------------
+
+    def _item(self, row: dict[str, Any], where: str, platform_hint: str | None,
+              ctx: FetchContext, tz: ZoneInfo) -> Item | None:
+        fields: dict[str, Any] = {}
+        metrics: dict[str, float] = {}
+        extra: dict[str, Any] = {}
+        for key, value in row.items():
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            field = FIELD_OF.get(key)
+            if field and field not in fields:
+                fields[field] = value
+                continue
+            number = _number(value)
+            if number is not None and key not in NOT_METRICS:
+                metrics[METRIC_NAMES.get(key, key)] = number
+            else:
+                extra[key] = value.strip() if isinstance(value, str) else value
+        hashtag = plain_text(str(fields.get("hashtag", "")), 200).lstrip("#")
+        title = plain_text(str(fields.get("title", "")), 500)
+        if not title and hashtag:
+            title = f"#{hashtag}"
+        if not title:
+            ctx.warn(f"{where}: no title; skipped")
+            return None
+        url = str(fields.get("url", "")).strip() or None
+        if url and re.match(r"^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+/\S*$", url, re.I):
+            url = "https://" + url  # spreadsheets often drop the scheme
+        if url and not re.match(r"^https?://[^/\s]+\S*$", url, re.I):
+            ctx.warn(f"{where}: url {url[:80]!r} is not an http(s) link; kept without it")
+            url = None
+        published = None
+        raw_date = fields.get("published")
+        if raw_date is not None:
+            published = parse_date(str(raw_date), tz)
+            if published is None:
+                ctx.warn(f"{where}: date {str(raw_date)[:40]!r} not understood; "
+                         "kept without a date")
+            elif published > ctx.now + FUTURE_SLACK:
+                published = ctx.now
+        platform = str(fields.get("platform") or platform_hint or "").strip().lower() or None
+        if hashtag:
+            extra["hashtag"] = hashtag
+        if platform:
+            extra["platform"] = platform
+        return Item(
+            title=title,
+            url=url,
+            # what identifies the row, not its numbers: a re-export updates its metrics
+            guid="csv:" + content_hash(platform, url or title.lower(),
+                                       published.date().isoformat() if published else ""),
+            published=published,
+            kind="tag" if title.startswith("#") else "post",
+            metrics=metrics,
+            extra=extra,
+        )
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    return parse_number(value) if isinstance(value, str) else None
+
+
+def _normalise_keys(obj: dict[str, Any]) -> dict[str, Any]:
+    return {normalise_header(str(k)): v for k, v in obj.items()}
+
+
+def _records(data: Any, depth: int = 0) -> list[Any] | None:
+    """The list of rows in a JSON export: the array itself, or under items/data/list..."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and depth < 2:
+        for key in ("items", "data", "rows", "list", "results", "records"):
+            if key in data:
+                found = _records(data[key], depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def _platform_from_name(name: str) -> str | None:
+    words = set(re.split(r"[^a-z]+", name.lower()))
+    return next((p for p in PLATFORMS if p in words), None)
+
+
+@hookimpl
+def register_sources(register):
+    register(CsvImportSource)

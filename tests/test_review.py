@@ -218,3 +218,17 @@ def test_a_later_verdict_replaces_the_earlier_one(env):
     fb = _rows(db, "select verdict, theme from feedback order by id")
     assert fb == [{"verdict": "reject", "theme": None},
                   {"verdict": "accept", "theme": "film-industry"}]
+
+
+def test_blank_form_fields_mean_default(tmp_path):
+    """The web form sends empty strings for fields left blank: they mean "the default"."""
+    config = parse_config(CONFIG)
+    store = Store(tmp_path / "t.db")
+    ids = seed_day(store)
+    out = record_verdict(store, ids[0], "accept", planned_for="", theme="", note="  ",
+                         now=NOW, tz=config.brand.tz)
+    assert (out["planned_for"], out["theme"], out["note"]) == ("2026-11-30", "film-industry",
+                                                               None)
+    with pytest.raises(TrendwatchError, match="a date is required"):
+        set_planned_for(store, ids[0], " ")
+    store.close()

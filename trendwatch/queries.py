@@ -67,9 +67,12 @@ def next_workday(after: date) -> date:
 
 
 def parse_date(value: str | date | None, what: str = "date") -> date | None:
-    """``YYYY-MM-DD`` (or a date) to a date; a clear error for anything else."""
-    if value is None or isinstance(value, date):
+    """``YYYY-MM-DD`` (or a date) to a date; None for None or a blank string (an empty form
+    field); a clear error for anything else."""
+    if isinstance(value, date):
         return value
+    if value is None or not value.strip():
+        return None
     try:
         return date.fromisoformat(value.strip())
     except ValueError:

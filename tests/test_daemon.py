@@ -378,3 +378,50 @@ def test_failing_job_is_reported_and_the_loop_goes_on(local_daemon, server, tmp_
                              "'broken'")
     assert events == [{"kind": "job", "subject": "broken",
                        "message": "RuntimeError: disk on fire"}]  # once, not every tick
+
+
+# -- run --once ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ranked(monkeypatch):
+    """Stand-in for the ranking step (tested with the ranking engine); records its calls."""
+    calls: list[str] = []
+
+    def fake_rank(store, config, host, now=None):
+        calls.append(config.brand.name)
+        return []
+
+    monkeypatch.setattr("trendwatch.daemon.rank_and_list", fake_rank)
+    return calls
+
+
+def test_run_once_exit_codes(server, write_config, tmp_path, cli, ranked):
+    db = tmp_path / "tw.db"
+    ok_cfg = make_config(write_config, server, {"good": "/good.xml"})
+    result = cli("--config", str(ok_cfg), "--db", str(db), "run", "--once")
+    assert result.exit_code == 0, result.output
+    assert ranked == ["Studio Uji"]
+
+    both = make_config(write_config, server, {"good": "/good.xml", "broken": "/broken.xml"})
+    result = cli("--config", str(both), "--db", str(db), "run", "--once")
+    assert result.exit_code == 1
+    with Store(db) as store:  # what worked is stored anyway
+        assert store.query("select count(*) as n from items")[0]["n"] == 2
+        rows = {r["name"]: r for r in store.query("select * from sources")}
+    assert rows["broken"]["consecutive_failures"] == 1
+    assert rows["good"]["last_status"] in ("ok", "not_modified")
+    assert len(ranked) == 2  # ranking still ran on what came in
+
+
+def test_run_once_fails_when_ranking_fails(server, write_config, tmp_path, cli, monkeypatch):
+    def broken_rank(*args, **kwargs):
+        raise RuntimeError("model file corrupt")
+
+    monkeypatch.setattr("trendwatch.daemon.rank_and_list", broken_rank)
+    cfg = make_config(write_config, server, {"good": "/good.xml"})
+    result = cli("--config", str(cfg), "--db", str(tmp_path / "tw.db"), "run", "--once")
+    assert result.exit_code == 1
+    with Store(tmp_path / "tw.db") as store:
+        events = store.query("select subject, message from events")
+    assert events == [{"subject": "rank", "message": "RuntimeError: model file corrupt"}]

@@ -86,10 +86,11 @@ def fit(text: str, width: int) -> str:
     return "".join(out) + "…" + " " * (width - 1 - used)
 
 
-def signal_text(signals: dict[str, Any]) -> str:
-    """``momentum 0.50 · trend 0.20 · 3 sources`` from the stored signals object."""
+def signal_text(signals: dict[str, Any],
+                keys: tuple[str, ...] = ("trend", "momentum", "recency", "novelty")) -> str:
+    """``trend 0.20 · momentum 0.50 · 3 sources`` from the stored signals object."""
     parts = []
-    for key in ("trend", "momentum", "recency", "novelty"):
+    for key in keys:
         value = signals.get(key)
         if isinstance(value, int | float):
             parts.append(f"{key} {value:.2f}")

@@ -61,7 +61,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
         detail = [", ".join(r["sources"])]
         if r["why"]:
             detail.append("why: " + ", ".join(clean_line(w) for w in r["why"]))
-        signals = signal_text(r["signals"])
+        signals = signal_text(r["signals"], ("momentum", "trend"))  # the rest: --format
         if signals:
             detail.append(signals)
         if r["status"] != "new":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,10 @@ def _print_run(name: str, described: str, enabled: bool, result: Any) -> None:
             click.echo(f"     {_clean(item.url)}")
         facts = []
         if item.published:
-            facts.append(f"published {item.published.strftime('%Y-%m-%d %H:%M %Z').strip()}")
+            # Shown in UTC, as stored (naive times are taken as UTC, like the store does).
+            when = item.published if item.published.tzinfo else item.published.replace(
+                tzinfo=UTC)
+            facts.append(f"published {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
         facts += [f"{k} {v:g}" for k, v in item.metrics.items()]
         if facts:
             click.echo(f"     {' · '.join(facts)}")

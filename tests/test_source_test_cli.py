@@ -147,3 +147,10 @@ def test_unknown_source_is_a_usage_error(cli, config_for):
     assert result.exit_code == 2
     assert 'no source named "nope"' in result.stderr
     assert "(configured: warta)" in result.stderr
+
+
+def test_source_with_an_unknown_plugin_is_a_config_error(cli, config_for):
+    config = config_for('[[sources]]\nname = "hn"\nplugin = "hackernwes"\n')
+    result = cli("--config", config, "source", "test", "hn")
+    assert result.exit_code == 2
+    assert 'sources[0].plugin: unknown plugin "hackernwes" (available: ' in result.stderr

@@ -32,8 +32,9 @@ def plugin_group() -> None:
               show_default=True, help="Folder to create the package in.")
 @pass_app
 def plugin_new(app: App, name: str, parent: str) -> None:
-    """Scaffold a source plugin package trendwatch-NAME whose tests pass as generated.
+    """Write a new source plugin package, trendwatch-NAME.
 
+    Its tests pass as generated: install it with `pip install -e '.[test]'`, then adapt it.
     NAME is the source type (`plugin = "NAME"` in [[sources]]): lower-case letters and
     digits, words joined by "_" or "-". The package has a pyproject.toml with the
     `trendwatch` entry point, a Source for a JSON API, a fixture, tests and a README.

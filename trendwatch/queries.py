@@ -36,18 +36,19 @@ WORKDAYS = frozenset(range(5))
 
 # One query for every listing: the item, every source of the same story (cross-source
 # momentum), and the reviewer's latest reason/note. group_concat(distinct ...) keeps it a
-# single round trip even for a page of 500 rows.
+# single round trip even for a page of 500 rows. Feedback is looked up by item_id (indexed;
+# an item has at most one suggestion), not suggestion_id (not indexed).
 _SELECT = """
 select s.id, s.item_id, s.list_date, s.theme, s.score, s.relevance, s.signals, s.why,
        s.angles, s.status, s.created_at, s.updated_at, s.snoozed_until, s.planned_for,
        i.title, i.url, i.source, i.first_seen_at, i.published_at, i.story_id,
        (select group_concat(distinct i2.source) from items i2
          where i2.story_id = i.story_id) as story_sources,
-       (select f.reason from feedback f where f.suggestion_id = s.id
+       (select f.reason from feedback f where f.item_id = s.item_id
          order by f.id desc limit 1) as last_reason,
-       (select f.note from feedback f where f.suggestion_id = s.id
+       (select f.note from feedback f where f.item_id = s.item_id
          order by f.id desc limit 1) as last_note,
-       (select f.created_at from feedback f where f.suggestion_id = s.id
+       (select f.created_at from feedback f where f.item_id = s.item_id
          and f.verdict = 'accept' order by f.id desc limit 1) as accepted_at
 from suggestions s join items i on i.id = s.item_id
 """

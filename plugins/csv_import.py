@@ -55,6 +55,8 @@ ALIASES = {
     "hashtag": {"hashtag", "hashtag_name", "hashtags", "tagar", "tag"},
     "url": {"url", "link", "tautan", "permalink", "post_url", "video_url", "tiktok_url"},
     "platform": {"platform", "platforms", "sumber", "source"},
+    "author": {"author", "creator", "kreator", "artist", "artis", "penyanyi", "username",
+               "akun", "account"},
     "published": {"published", "published_at", "date", "tanggal", "tgl", "posted",
                   "posted_at", "post_date", "post_time", "created_at", "created", "time",
                   "waktu", "publish_time", "upload_date"},
@@ -70,6 +72,10 @@ METRIC_NAMES = {"tayangan": "views", "ditonton": "views", "video_views": "views"
 NOT_METRICS = {"id", "no", "nomor", "video_id", "post_id", "item_id", "nik", "telepon", "phone"}
 #: Platform names recognised in a file name ("tiktok-hashtags-2026-11-27.csv").
 PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "threads", "twitter")
+
+#: Where a platform shows a hashtag, for rows that give only the tag.
+TAG_PAGES = {"tiktok": "https://www.tiktok.com/tag/{}",
+             "instagram": "https://www.instagram.com/explore/tags/{}/"}
 
 _SUFFIX = {"k": 1e3, "rb": 1e3, "ribu": 1e3, "m": 1e6, "jt": 1e6, "juta": 1e6, "mn": 1e6,
            "b": 1e9, "bn": 1e9, "miliar": 1e9, "milyar": 1e9, "t": 1e12, "triliun": 1e12}
@@ -296,7 +302,7 @@ class CsvImportSource(Source):
                 try:
                     obj = json.loads(line)
                 except ValueError as err:
-                    ctx.warn(f"{file.name} line {n}: not valid JSON ({err.args[0]}); skipped")
+                    ctx.warn(f"{file.name} line {n}: not valid JSON ({err.msg}); skipped")
                     continue
                 if isinstance(obj, dict):
                     yield f"line {n}", _normalise_keys(obj)
@@ -334,7 +340,7 @@ class CsvImportSource(Source):
                 fields[field] = value
                 continue
             number = _number(value)
-            if number is not None and key not in NOT_METRICS:
+            if number is not None and key not in NOT_METRICS and not key.endswith("_id"):
                 metrics[METRIC_NAMES.get(key, key)] = number
             else:
                 extra[key] = value.strip() if isinstance(value, str) else value
@@ -361,6 +367,8 @@ class CsvImportSource(Source):
             elif published > ctx.now + FUTURE_SLACK:
                 published = ctx.now
         platform = str(fields.get("platform") or platform_hint or "").strip().lower() or None
+        if url is None and hashtag and platform in TAG_PAGES and re.fullmatch(r"\w+", hashtag):
+            url = TAG_PAGES[platform].format(hashtag)  # so the reviewer has something to open
         if hashtag:
             extra["hashtag"] = hashtag
         if platform:
@@ -372,6 +380,7 @@ class CsvImportSource(Source):
             guid="csv:" + content_hash(platform, url or title.lower(),
                                        published.date().isoformat() if published else ""),
             published=published,
+            author=plain_text(str(fields.get("author", "")), 200) or None,
             kind="tag" if title.startswith("#") else "post",
             metrics=metrics,
             extra=extra,

@@ -265,3 +265,30 @@ def test_digest_command_prints_and_writes(tmp_path, write_config, time_machine):
     html = CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), "digest",
                                       "--print", "html", "--date", "2026-11-30"])
     assert html.stdout.startswith("<!DOCTYPE html>")
+
+
+def test_rising_topics_come_from_the_burst_detector(tmp_path):
+    """Real items: a phrase in many stories from several sources today, absent in the two
+    weeks before, opens the digest even though no suggestion is about it."""
+    from datetime import timedelta
+
+    store = Store(tmp_path / "tw.db")
+    _seed(store)
+    for n, src in enumerate(["detik-hiburan", "kompas-film", "antara-news", "cnn-id"] * 2):
+        add_item(store, f"Hari Batik Nasional: {['warga', 'pelajar', 'artis', 'pejabat'][n % 4]}"
+                        f" kompak pakai batik ke kantor ({n})", source=src,
+                 url=f"https://{src}.example.id/hari-batik-{n}",
+                 seen=NOW - timedelta(hours=2 + n))
+    for d in range(1, 14):  # a steady baseline of other news
+        add_item(store, f"Harga cabai di pasar induk naik lagi hari ke-{d}", source="antara-news",
+                 url=f"https://antara.example.id/cabai-{d}", seen=NOW - timedelta(days=d))
+    result = build_digest(store, parse_config(CONFIG), None, [], now=NOW)
+    terms = [t["term"] for t in result["rising"]]
+    assert "hari batik" in terms
+    assert not any("cabai" in t for t in terms)
+    md = result["markdown"]
+    rising_part = md[md.index("## Rising topics"):md.index("## Suggestions")]
+    assert "- **hari batik**: 8 mentions vs 0.0/day before" in rising_part
+    stored = json.loads(store.query("select rising from digests")[0]["rising"])
+    assert stored[0]["term"] == result["rising"][0]["term"]
+    store.close()

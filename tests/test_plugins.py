@@ -7,12 +7,15 @@ Plugins are fake installed distributions (a module plus a ``.dist-info`` folder 
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+from trendwatch import hookspecs
 from trendwatch.plugins import load_plugins
 from trendwatch.testing import write_plugin_dist
 
@@ -187,3 +190,86 @@ def test_plugins_json_in_a_real_process(tmp_path):
     assert podcasts["sources"] == ["podcast_charts"]
     assert data["failures"][0]["name"] == "broken"
     assert "could not load plugin 'broken'" in proc.stderr  # the log line
+
+
+NOTIFIERS = """
+    from trendwatch.api import Notifier, NotifierOptions
+    from trendwatch.hookspecs import hookimpl
+
+    class ChatOptions(NotifierOptions):
+        room: str
+
+    class Chat(Notifier):
+        type_name = "team_chat"
+        Options = ChatOptions
+
+        def send(self, title, markdown, html):
+            pass
+
+    @hookimpl
+    def register_notifiers(register):
+        register(Chat)
+"""
+
+NOTIFIERS_RAISE = """
+    from trendwatch.hookspecs import hookimpl
+
+    @hookimpl
+    def register_notifiers(register):
+        raise KeyError("webhook")
+"""
+
+
+def test_register_notifiers_good_and_raising(plugin_dist):
+    plugin_dist("chat", NOTIFIERS)
+    plugin_dist("badchat", NOTIFIERS_RAISE)
+    host = load_plugins()
+    assert host.notifiers["team_chat"].__module__ == "tw_test_chat"
+    assert host.provided_by["team_chat"] == "chat"
+    [failure] = host.failures
+    assert failure.error == "plugin 'badchat' failed in register_notifiers: KeyError: 'webhook'"
+    info = {p["name"]: p for p in host.plugin_info()}
+    assert info["chat"]["notifiers"] == ["team_chat"] and info["chat"]["sources"] == []
+
+
+COMMANDS = """
+    import click
+    from trendwatch.hookspecs import hookimpl
+
+    @hookimpl
+    def register_commands(cli):
+        @cli.command()
+        @click.argument("who")
+        def greet(who):
+            \"\"\"Say hello.\"\"\"
+            click.echo(f"halo, {who}")
+"""
+
+COMMANDS_RAISE = """
+    from trendwatch.hookspecs import hookimpl
+
+    @hookimpl
+    def register_commands(cli):
+        raise RuntimeError("no click for you")
+"""
+
+
+def test_register_commands_adds_a_command_and_a_raising_one_is_contained(tmp_path):
+    site = write_plugin_dist(tmp_path / "site", "greeter", COMMANDS)
+    write_plugin_dist(site, "angry", COMMANDS_RAISE)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    proc = subprocess.run([sys.executable, "-m", "trendwatch", "greet", "Sari"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "halo, Sari\n"
+    assert "plugin 'angry' failed in register_commands" in proc.stderr
+
+
+def test_every_hook_has_a_test():
+    """Like datasette: a new hook needs a test here before it lands."""
+    text = Path(__file__).read_text("utf-8")
+    hooks = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+             if hasattr(fn, "trendwatch_spec")]
+    # a hook is tested when one of the fake plugins in this file implements it
+    untested = [h for h in hooks if f"def {h}(" not in text]
+    assert hooks and not untested, f"hooks without a test in tests/test_plugins.py: {untested}"

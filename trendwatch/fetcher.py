@@ -89,8 +89,8 @@ DEFAULT_POLICY: AddressPolicy = address_allowed
 
 def _refusal(host: str, ip: str | None = None) -> BlockedAddress:
     where = f"{host} ({ip})" if ip and ip != host else host
-    return BlockedAddress(f"refused to connect to {where}: private, loopback, link-local or "
-                          "reserved address (set [fetch] allow_private = true to allow)")
+    return BlockedAddress(f"refused to connect to {where}: private, loopback or reserved "
+                          "address (set [fetch] allow_private = true to allow)")
 
 
 _local = threading.local()

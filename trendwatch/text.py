@@ -98,7 +98,9 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit(("https", netloc, path, urlencode(query), ""))
 
 
-_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
+#: " - Kompas.com", " | detikHot", " — Variety": an outlet name after a dash or bar. Not a colon:
+#: "Festival Film Indonesia 2026: Daftar Pemenang" and "...: Nominasi" are different stories.
+_SUFFIX = re.compile(r"\s+[-|–—]\s+[^-|–—:]{2,40}$")
 
 
 def title_key(title: str) -> str:

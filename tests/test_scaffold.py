@@ -81,8 +81,20 @@ def _pytest(cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess[str]:
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_generated_tests_pass_as_generated(cli, tmp_path):
-    cli("plugin", "new", "podcast_charts", "--dir", str(tmp_path))
+def test_rss_kind_writes_a_feed_source(cli, tmp_path):
+    result = cli("plugin", "new", "prod_notes", "--kind", "rss", "--dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "trendwatch-prod-notes"
+    assert (root / "tests/fixtures/sample.xml").read_text().startswith("<?xml")
+    assert not (root / "tests/fixtures/sample.json").exists()
+    module = (root / "src/trendwatch_prod_notes/__init__.py").read_text()
+    assert "parse_feed(resp, ctx.now, entry_hook=self.enrich)" in module
+    assert "adapt `enrich`" in (root / "README.md").read_text()
+
+
+@pytest.mark.parametrize("kind", ["json", "rss"])
+def test_generated_tests_pass_as_generated(cli, tmp_path, kind):
+    cli("plugin", "new", "podcast_charts", "--kind", kind, "--dir", str(tmp_path))
     root = tmp_path / "trendwatch-podcast-charts"
     proc = _pytest(root, root / "src")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,7 +1,8 @@
 """``trendwatch plugin new NAME``: write a ready-to-install source plugin package.
 
 The package it writes (``trendwatch-NAME/``) has a ``pyproject.toml`` with the entry point,
-a working :class:`~trendwatch.api.Source` for a JSON API, a realistic fixture, tests that use
+a working :class:`~trendwatch.api.Source` for a JSON API or an RSS/Atom feed (``--kind``), a
+realistic fixture, tests that use
 :mod:`trendwatch.testing`, and a README. Its tests pass as generated, so a contributor starts
 from green and changes one thing at a time.
 
@@ -19,15 +20,40 @@ from pathlib import Path
 
 from .errors import TrendwatchError
 
-#: template file -> where it goes in the package
-FILES = {
+#: template file -> where it goes in the package, for every kind of plugin
+COMMON = {
     "pyproject.toml.tmpl": "pyproject.toml",
     "README.md.tmpl": "README.md",
     "gitignore.tmpl": ".gitignore",
-    "module.py.tmpl": "src/{module}/__init__.py",
     "conftest.py.tmpl": "tests/conftest.py",
-    "test.py.tmpl": "tests/test_{name}.py",
-    "sample.json.tmpl": "tests/fixtures/sample.json",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of source the scaffold can write."""
+
+    files: dict[str, str]
+    #: placeholders used by the shared templates (README)
+    values: dict[str, str]
+
+
+KINDS = {
+    "json": Kind(
+        files={"module_json.py.tmpl": "src/{module}/__init__.py",
+               "test_json.py.tmpl": "tests/test_{name}.py",
+               "sample.json.tmpl": "tests/fixtures/sample.json"},
+        values={"kind_desc": "a JSON API", "example_url": "https://api.example.com/v1/trending",
+                "option_example": "min_score = 10        # optional, default 0",
+                "fixture": "tests/fixtures/sample.json", "adapt": "parse_entry"}),
+    "rss": Kind(
+        files={"module_rss.py.tmpl": "src/{module}/__init__.py",
+               "test_rss.py.tmpl": "tests/test_{name}.py",
+               "sample.xml.tmpl": "tests/fixtures/sample.xml"},
+        values={"kind_desc": "an RSS or Atom feed with fields of its own",
+                "example_url": "https://news.example.com/feed/",
+                "option_example": "max_items = 100       # optional, default 100",
+                "fixture": "tests/fixtures/sample.xml", "adapt": "enrich"}),
 }
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*")
@@ -80,10 +106,10 @@ def _trendwatch_version() -> str:
         return "0.1"
 
 
-def render(template: str, names: PluginNames) -> str:
+def render(template: str, names: PluginNames, extra: dict[str, str] | None = None) -> str:
     values = {"name": names.name, "hyphen": names.hyphen, "dist": names.dist,
               "module": names.module, "class": names.cls, "title": names.title,
-              "tw_version": _trendwatch_version()}
+              "tw_version": _trendwatch_version(), **(extra or {})}
     text = template
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", value)
@@ -92,8 +118,11 @@ def render(template: str, names: PluginNames) -> str:
     return text
 
 
-def new_plugin(raw_name: str, parent: Path, taken: dict[str, str] | None = None) -> Path:
+def new_plugin(raw_name: str, parent: Path, taken: dict[str, str] | None = None,
+               kind: str = "json") -> Path:
     """Write the package for plugin ``raw_name`` into ``parent/trendwatch-NAME``.
+
+    ``kind`` is a key of :data:`KINDS`: the source reads a JSON API or an RSS/Atom feed.
 
     ``taken`` maps source type names already provided by installed plugins to their
     plugin; reusing one is refused, since the second registration would be ignored.
@@ -106,10 +135,12 @@ def new_plugin(raw_name: str, parent: Path, taken: dict[str, str] | None = None)
     target = parent / names.dist
     if target.exists() and any(target.iterdir()):
         raise ScaffoldError(f"{target} already exists and is not empty")
+    if kind not in KINDS:
+        raise ScaffoldError(f'unknown kind "{kind}" (choose from {", ".join(KINDS)})')
     templates = resources.files("trendwatch").joinpath("data/scaffold")
-    for template, dest in FILES.items():
+    for template, dest in {**COMMON, **KINDS[kind].files}.items():
         path = target / dest.format(module=names.module, name=names.name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(templates.joinpath(template).read_text("utf-8"), names),
-                        encoding="utf-8")
+        text = templates.joinpath(template).read_text("utf-8")
+        path.write_text(render(text, names, KINDS[kind].values), encoding="utf-8")
     return target

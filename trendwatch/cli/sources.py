@@ -30,8 +30,10 @@ def plugin_group() -> None:
 @click.argument("name")
 @click.option("--dir", "parent", type=click.Path(file_okay=False), default=".",
               show_default=True, help="Folder to create the package in.")
+@click.option("--kind", type=click.Choice(["json", "rss"]), default="json", show_default=True,
+              help="What the source reads: a JSON API, or an RSS/Atom feed with extra fields.")
 @pass_app
-def plugin_new(app: App, name: str, parent: str) -> None:
+def plugin_new(app: App, name: str, parent: str, kind: str) -> None:
     """Write a new source plugin package, trendwatch-NAME.
 
     Its tests pass as generated: install it with `pip install -e '.[test]'`, then adapt it.
@@ -43,7 +45,7 @@ def plugin_new(app: App, name: str, parent: str) -> None:
 
     host = app.host
     taken = {t: host.provided_by.get(t, "?") for t in host.sources}
-    target = new_plugin(name, Path(parent), taken)
+    target = new_plugin(name, Path(parent), taken, kind=kind)
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
     click.echo(f"Created {target}/:")
     for f in files:

@@ -138,8 +138,9 @@ class RedditSource(Source):
             return SourceError(f"rate limited by reddit, {when}", http_status=429,
                                retry_after=wait)
         if err.http_status == 403:
-            return SourceError(f"r/{sub} is private or quarantined (HTTP 403)",
-                               http_status=403)
+            # reddit also answers 403 to clients it blocks, not only for private subreddits
+            return SourceError(f"r/{sub} is private or quarantined, or reddit refused this "
+                               "client (HTTP 403)", http_status=403)
         if err.http_status == 404:
             return SourceError(f"r/{sub} is banned or does not exist (HTTP 404)",
                                http_status=404)
@@ -169,9 +170,12 @@ class RedditSource(Source):
                 ctx.warn(f"post {i} ({post.get('name', '?')}) has no title; skipped")
                 continue
             items.append(self._item(post, title, base, ctx.now))
-        ctx.log.debug("r/%s: %d posts, skipped %d NSFW and %d stickied",
-                      self.options.subreddit, len(items),  # type: ignore[attr-defined]
+        sub = self.options.subreddit  # type: ignore[attr-defined]
+        ctx.log.debug("r/%s: %d posts, skipped %d NSFW and %d stickied", sub, len(items),
                       skipped["nsfw"], skipped["stickied"])
+        if not items and skipped["nsfw"]:
+            ctx.warn(f"r/{sub}: all {skipped['nsfw']} posts are NSFW and were skipped "
+                     "(is this subreddit right for the brand?)")
         return items
 
     @staticmethod

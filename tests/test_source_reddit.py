@@ -140,7 +140,7 @@ def test_429_wait_pushes_next_fetch_back(feed_server, write_config, cli, tmp_pat
 
 
 @pytest.mark.parametrize("status,message", [
-    (403, "r/sinemaindo is private or quarantined (HTTP 403)"),
+    (403, "r/sinemaindo is private or quarantined, or reddit refused this client (HTTP 403)"),
     (404, "r/sinemaindo is banned or does not exist (HTTP 404)"),
 ])
 def test_private_and_banned_subreddits(feed_server, run_source, status, message):
@@ -227,3 +227,14 @@ def test_full_pipeline(feed_server, write_config, cli, tmp_path, hot_body):
     assert json.loads(rows["t3_1h9c7ab"]["metrics"])["score"] == 2510
     assert rows["t3_1h9c7ab"]["published_at"].startswith("2026-11-28T01:30:00")
     assert json.loads(rows["t3_1h9e0kq"]["extra"])["flair"] == "Berita"
+
+
+def test_all_nsfw_subreddit_warns(feed_server, run_source, hot_body):
+    listing = json.loads(hot_body)
+    for child in listing["data"]["children"]:
+        child["data"]["over_18"] = True
+    feed_server.serve(HOT, json.dumps(listing), "application/json")
+    result = run(run_source, feed_server.url("/"))
+    assert result.items == [] and result.status == "partial"
+    assert result.warnings == ["r/sinemaindo: all 7 posts are NSFW and were skipped "
+                               "(is this subreddit right for the brand?)"]

@@ -146,8 +146,12 @@ class Featuriser:
         self.idf = np.asarray(idf, dtype=np.float32)
         if len(self.idf) != len(self.word_terms) + len(self.char_terms):
             raise ValueError("idf length does not match the vocabulary")
-        self._word = _word_vectorizer({t: i for i, t in enumerate(self.word_terms)})
-        self._char = _char_vectorizer({t: i for i, t in enumerate(self.char_terms)})
+        word_vocab = {t: i for i, t in enumerate(self.word_terms)}
+        char_vocab = {t: i for i, t in enumerate(self.char_terms)}
+        if len(word_vocab) != len(self.word_terms) or len(char_vocab) != len(self.char_terms):
+            raise ValueError("the vocabulary has duplicate terms")
+        self._word = _word_vectorizer(word_vocab)
+        self._char = _char_vectorizer(char_vocab)
 
     @property
     def n_word(self) -> int:

@@ -103,15 +103,20 @@ def content_tokens(text: str, *, min_len: int = 3) -> list[str]:
 
 
 def phrases(text: str, *, max_n: int = 2) -> list[str]:
-    """Content unigrams and bigrams (bigrams only of two adjacent content words)."""
-    toks = tokens(text)
+    """Content unigrams and bigrams (bigrams only of two adjacent content words of the same
+    clause: "iklan, penonton" is no phrase)."""
     out: list[str] = []
-    for i, tok in enumerate(toks):
-        if _is_content(tok):
-            out.append(tok)
-            if max_n >= 2 and i + 1 < len(toks) and _is_content(toks[i + 1]):
-                out.append(f"{tok} {toks[i + 1]}")
+    for clause in _CLAUSE.split(text or ""):
+        toks = tokens(clause)
+        for i, tok in enumerate(toks):
+            if _is_content(tok):
+                out.append(tok)
+                if max_n >= 2 and i + 1 < len(toks) and _is_content(toks[i + 1]):
+                    out.append(f"{tok} {toks[i + 1]}")
     return out
+
+
+_CLAUSE = re.compile(r"[,.;:!?|()\[\]\"“”]+(?:\s|$)|\s[-–—]\s")
 
 
 def _is_content(tok: str) -> bool:
@@ -151,12 +156,20 @@ def key_phrases(title: str, *, limit: int = 3, prefer: Iterable[str] = ()) -> li
 
     def add(phrase: str) -> None:
         key = normalise(phrase)
-        if key and key not in seen and not all(w in STOPWORDS for w in key.split()):
+        inside = any(key in other.split() for other in seen)  # "brand" after "brand lokal"
+        if key and key not in seen and not inside and not all(
+                w in STOPWORDS for w in key.split()):
             seen.add(key)
             out.append(phrase.strip())
 
     for run in _capitalised_runs(title):
         add(run)
+    # A pair of adjacent title words that both explain the theme ("brand lokal", "color
+    # grading") says more than either word alone.
+    preferred = {normalise(p) for p in prefer}
+    for bigram in phrases(title):
+        if " " in bigram and all(w in preferred for w in bigram.split()):
+            add(bigram)
     for term in prefer:
         add(term)
     for tok in content_tokens(title):

@@ -1,0 +1,332 @@
+"""Building the daily suggestion list from the classifier and the trend signals.
+
+:func:`build_daily_list` is what the daemon runs each morning (and ``run --once``):
+
+1. **Score** the items of the ranking window (``[ranking] window``, default 2 days) that
+   have no score yet or were scored by an older model, in batches; write ``scores`` rows.
+   Items matching a ``[brand] avoid`` term are scored too but marked ``filtered`` with the
+   term, and never suggested.
+2. **Candidates**: scored, not filtered, a theme, ``relevance >= [ranking] min_relevance``;
+   and *novel* — no item of the same story was suggested on an earlier day or has a
+   verdict (an item once judged is never suggested again).
+3. **Signals and score**: trend, momentum, recency, novelty and the weighted score of
+   :mod:`trendwatch.ranking.signals` (the formula is documented there and in
+   ``models/README.md``).
+4. **One suggestion per story** (the best-scoring item of it), best first, up to
+   ``[digest] size`` including the suggestions of that day already reviewed.
+5. **Angles** from the ``generate_angles`` plugins (the template one is built in).
+6. **Upsert** the ``suggestions`` rows of ``list_date`` (the brand-timezone date): a row
+   whose status is not ``new`` is never touched; ``new`` rows that dropped out of the list
+   are removed.
+
+scikit-learn is imported only inside :func:`score_pending` (through the ranking modules),
+never when this module is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .api import Angle
+from .config import Config
+from .store import Store, dumps, iso, loads, parse_iso, utcnow
+
+if TYPE_CHECKING:
+    from .plugins import PluginHost
+    from .ranking.classifier import ThemeModel
+
+log = logging.getLogger(__name__)
+
+#: Items scored per batch (FACTS: one at a time is ~35x slower than in batches).
+BATCH = 2000
+#: Earlier suggestions a candidate's novelty is compared with.
+NOVELTY_DAYS = 14
+#: Angles kept per suggestion.
+MAX_ANGLES = 3
+
+
+# -- labels -----------------------------------------------------------------------------
+
+
+def training_labels(store: Store) -> list[dict[str, Any]]:
+    """The review verdicts as classifier labels: one per item, the latest verdict winning.
+
+    ``theme`` is the label: a theme id, or ``None`` for off-brand. Following the table in
+    :mod:`trendwatch.feedback`: accept → the theme given or the suggestion's; reject
+    off-brand → ``None``; wrong-theme → the theme given; stale / already-covered → the
+    suggestion's theme (right topic, wrong moment); other → the theme given, else ``None``.
+    Snoozes are not labels. Each row: ``item_id``, ``title``, ``summary``, ``theme``,
+    ``verdict``, ``reason``.
+    """
+    rows = store.query("""
+        select f.id, f.item_id, f.verdict, f.reason, f.theme, s.theme as suggested,
+               i.title, i.summary
+        from feedback f join items i on i.id = f.item_id
+        left join suggestions s on s.id = f.suggestion_id
+        where f.verdict in ('accept', 'reject')
+        order by f.id""")
+    latest: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        if r["verdict"] == "accept":
+            label = r["theme"] or r["suggested"]
+        elif r["reason"] == "off-brand":
+            label = None
+        elif r["reason"] in ("stale", "already-covered"):
+            label = r["theme"] or r["suggested"]
+        else:  # wrong-theme, other: only what the reviewer said
+            label = r["theme"]
+        if r["verdict"] == "reject" and r["reason"] == "wrong-theme" and not label:
+            continue  # "not that theme" without the right one teaches nothing reliable
+        latest[r["item_id"]] = {"item_id": r["item_id"], "title": r["title"],
+                                "summary": r["summary"], "theme": label,
+                                "verdict": r["verdict"], "reason": r["reason"]}
+    return list(latest.values())
+
+
+def train_model(store: Store, config: Config, *, now: datetime | None = None,
+                **options: Any) -> dict[str, Any]:
+    """Train, save and activate a new model version: see
+    :func:`trendwatch.ranking.training.train_model` (imported here lazily, since it loads
+    scikit-learn)."""
+    from .ranking.training import train_model as _train
+
+    return _train(store, config, now=now, **options)
+
+
+def load_active_model(store: Store, config: Config, *, now: datetime | None = None) -> Any:
+    """The active model, retrained when missing or refused: see
+    :func:`trendwatch.ranking.training.load_active_model`."""
+    from .ranking.training import load_active_model as _load
+
+    return _load(store, config, now=now)
+
+
+# -- scoring ----------------------------------------------------------------------------
+
+
+def avoid_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """Whole-word, case-insensitive match of any ``[brand] avoid`` term, applied to the
+    normalised text (so "#JudiOnline" and "JUDI ONLINE" match "judi online")."""
+    from .ranking.text import normalise
+
+    words = sorted({normalise(t) for t in terms if normalise(t)}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+
+
+def score_pending(store: Store, config: Config, model: ThemeModel, *,
+                  now: datetime | None = None, item_ids: Sequence[int] | None = None) -> int:
+    """Score the window's items that are unscored or scored by another model version.
+    Returns how many were scored."""
+    from .ranking.text import item_text, normalise
+
+    now = now or utcnow()
+    if item_ids is None:
+        since = iso(now - timedelta(seconds=config.ranking.window))
+        rows = store.query("""
+            select i.id, i.title, i.summary from items i
+            left join scores s on s.item_id = i.id
+            where i.first_seen_at >= ? and (s.item_id is null or s.model_version is not ?)
+            order by i.id""", [since, model.version])
+    else:
+        marks = ",".join("?" * len(item_ids))
+        rows = store.query(f"select id, title, summary from items where id in ({marks})",
+                           list(item_ids))
+    avoid = avoid_pattern(config.brand.avoid)
+    stamp = iso(now)
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        preds = model.predict([item_text(r["title"], r["summary"]) for r in chunk],
+                              min_relevance=config.ranking.min_relevance)
+        out = []
+        for r, p in zip(chunk, preds, strict=True):
+            filtered = None
+            if avoid is not None:
+                hit = avoid.search(normalise(f"{r['title']} {r['summary'] or ''}"))
+                if hit:
+                    filtered = f'avoid term "{hit.group(1)}"'
+            out.append({"item_id": r["id"], "model_version": model.version,
+                        "theme": p.theme, "relevance": p.relevance, "scores": dumps(p.scores),
+                        "why": dumps(p.why), "filtered": filtered, "scored_at": stamp})
+        with store.write() as db:
+            db["scores"].upsert_all(out, pk="item_id")
+    return len(rows)
+
+
+# -- the daily list ---------------------------------------------------------------------
+
+
+def _list_date(config: Config, now: datetime, list_date: date | str | None) -> str:
+    if list_date is None:
+        return now.astimezone(config.brand.tz).date().isoformat()
+    if isinstance(list_date, date):
+        return list_date.isoformat()
+    return date.fromisoformat(list_date).isoformat()
+
+
+def _judged_stories(store: Store, day: str) -> set[int]:
+    """Stories with an item that has a verdict, or was suggested on an earlier day, or has
+    a non-new suggestion on this day: none of their items is suggested again."""
+    rows = store.query("""
+        select coalesce(i.story_id, i.id) as story from items i
+        where i.id in (select item_id from feedback)
+           or i.id in (select item_id from suggestions
+                       where list_date < ? or (list_date = ? and status != 'new'))
+        """, [day, day])
+    return {r["story"] for r in rows}
+
+
+def _recent_suggested_words(store: Store, day: str) -> list[set[str]]:
+    from .ranking.text import content_tokens
+
+    start = (date.fromisoformat(day) - timedelta(days=NOVELTY_DAYS)).isoformat()
+    rows = store.query("""
+        select i.title from suggestions s join items i on i.id = s.item_id
+        where s.list_date >= ? and s.list_date < ?""", [start, day])
+    return [set(content_tokens(r["title"] or "")) for r in rows]
+
+
+def angles_for(host: PluginHost | None, suggestion: dict[str, Any],
+               theme: dict[str, Any] | None, brand: dict[str, Any]) -> list[dict[str, Any]]:
+    """Angles from every ``generate_angles`` plugin; other generators before the templates,
+    duplicates dropped, at most three. Without a host (or if no plugin answers) the
+    built-in templates are used directly."""
+    from .ranking.angles import GENERATOR, template_angles
+
+    found: list[Angle] = []
+    if host is not None:
+        for plugin, result in host.call_each("generate_angles", suggestion=suggestion,
+                                             theme=theme, brand=brand):
+            for angle in result or []:
+                try:
+                    found.append(angle if isinstance(angle, Angle) else Angle(**angle))
+                except (TypeError, ValueError) as err:
+                    log.warning("plugin %r returned an invalid angle: %s", plugin, err)
+    if not found:
+        found = template_angles(suggestion, theme, brand)
+    found.sort(key=lambda a: a.generator == GENERATOR)  # stable: plugin order kept
+    out, seen = [], set()
+    for angle in found:
+        key = (angle.platform.lower(), angle.hook.lower())
+        if key not in seen:
+            seen.add(key)
+            out.append(angle.model_dump())
+    return out[:MAX_ANGLES]
+
+
+def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
+                     now: datetime | None = None,
+                     list_date: date | str | None = None) -> list[dict[str, Any]]:
+    """Score, rank and store the daily list (see the module docstring); return it as
+    :func:`trendwatch.queries.list_suggestions` does (every status, best first)."""
+    from .queries import list_suggestions
+    from .ranking.signals import (
+        momentum,
+        novelty,
+        recency,
+        suggestion_score,
+        trend_scores,
+    )
+    from .ranking.text import key_phrases
+
+    now = now or utcnow()
+    day = _list_date(config, now, list_date)
+    ranking = config.ranking
+    if config.themes:
+        model = load_active_model(store, config, now=now)
+        n = score_pending(store, config, model, now=now)
+        log.info("scored %d items with model %s", n, model.version)
+
+    since = iso(now - timedelta(seconds=ranking.window))
+    window = store.query("""
+        select i.id, i.source, i.title, i.summary, i.url, i.published_at, i.first_seen_at,
+               coalesce(i.story_id, i.id) as story, i.metrics,
+               s.theme, s.relevance, s.why, s.filtered
+        from items i left join scores s on s.item_id = i.id
+        where i.first_seen_at >= ?""", [since])
+    trend = trend_scores((r["id"], r["source"], loads(r["metrics"], {})) for r in window)
+    judged = _judged_stories(store, day)
+    candidates = [r for r in window
+                  if r["theme"] and r["filtered"] is None and r["story"] not in judged
+                  and (r["relevance"] or 0) >= ranking.min_relevance]
+    stories = sorted({r["story"] for r in candidates})
+    n_sources: dict[int, int] = {}
+    for start in range(0, len(stories), 500):
+        part = stories[start:start + 500]
+        marks = ",".join("?" * len(part))
+        for r in store.query(f"""select coalesce(story_id, id) as story,
+                                 count(distinct source) as n from items
+                                 where coalesce(story_id, id) in ({marks})
+                                 group by coalesce(story_id, id)""", part):
+            n_sources[r["story"]] = r["n"]
+    recent_words = _recent_suggested_words(store, day)
+
+    best: dict[int, dict[str, Any]] = {}
+    for r in candidates:
+        published = parse_iso(r["published_at"]) or parse_iso(r["first_seen_at"])
+        signals = {"trend": trend.get(r["id"], 0.0),
+                   "momentum": momentum(n_sources.get(r["story"], 1)),
+                   "recency": recency(published, now, ranking.half_life),
+                   "novelty": novelty(r["title"] or "", recent_words),
+                   "sources": n_sources.get(r["story"], 1)}
+        score = suggestion_score(r["relevance"], signals, ranking.weights)
+        if r["story"] not in best or score > best[r["story"]]["score"]:
+            best[r["story"]] = {**r, "signals": signals, "score": score}
+
+    existing = {r["item_id"]: r for r in store.query(
+        "select id, item_id, status, angles, created_at from suggestions where list_date = ?",
+        [day])}
+    reviewed_today = sum(1 for r in existing.values() if r["status"] != "new")
+    room = max(0, config.digest.size - reviewed_today)
+    chosen = sorted(best.values(), key=lambda c: (-c["score"], c["id"]))[:room]
+
+    brand = config.brand.model_dump()
+    stamp = iso(now)
+    rows = []
+    for c in chosen:
+        theme_cfg = config.theme(c["theme"])
+        why = loads(c["why"], [])
+        old = existing.get(c["id"])
+        angles = loads(old["angles"], []) if old else []
+        if not angles:
+            suggestion = {"title": c["title"], "summary": c["summary"] or "", "url": c["url"],
+                          "source": c["source"], "theme": c["theme"], "why": why,
+                          "key_phrases": key_phrases(c["title"] or "", prefer=why),
+                          "signals": c["signals"]}
+            angles = angles_for(host, suggestion,
+                                theme_cfg.model_dump() if theme_cfg else None, brand)
+        rows.append({"item_id": c["id"], "list_date": day, "theme": c["theme"],
+                     "score": c["score"], "relevance": c["relevance"],
+                     "signals": dumps(c["signals"]), "why": dumps(why),
+                     "angles": dumps(angles), "status": "new", "updated_at": stamp,
+                     "created_at": old["created_at"] if old else stamp})
+    keep = {r["item_id"] for r in rows}
+    with store.write() as db:
+        for item_id, old in existing.items():
+            if old["status"] == "new" and item_id not in keep:
+                # Dropped out of today's list; rows with a verdict are never removed.
+                db.execute("delete from suggestions where id = ? and status = 'new' and not "
+                           "exists (select 1 from feedback where suggestion_id = ?)",
+                           [old["id"], old["id"]])
+        for row in rows:
+            old = existing.get(row["item_id"])
+            if old is None:
+                # Guarded insert: the item may have gained a row meanwhile (unique item_id).
+                db.execute("""insert or ignore into suggestions
+                    (item_id, list_date, theme, score, relevance, signals, why, angles,
+                     status, created_at, updated_at)
+                    values (:item_id, :list_date, :theme, :score, :relevance, :signals, :why,
+                            :angles, :status, :created_at, :updated_at)""", row)
+            else:
+                db.execute("""update suggestions set theme = :theme, score = :score,
+                    relevance = :relevance, signals = :signals, why = :why, angles = :angles,
+                    updated_at = :updated_at
+                    where item_id = :item_id and list_date = :list_date and status = 'new'""",
+                           row)
+    return list_suggestions(store, config, list_date=day, status="all")
+

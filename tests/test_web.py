@@ -349,6 +349,17 @@ def test_token_login_guards_every_page_and_post(db_path):
     assert fresh.get("/").status_code == 302
 
 
+def test_rising_topics_come_from_the_digest_then_live_without_waiting(db_path, config):
+    app = create_app(db_path, config)
+    client = app.test_client()
+    first = client.get("/rising").get_data(as_text=True)
+    assert "From the digest of" in first and "piala citra" in first
+    app.extensions["trendwatch_rising"].wait()
+    live = client.get("/rising").get_data(as_text=True)
+    assert "Computed" in live and "film nasional" in live and "6 stories today" in live
+    assert 'href="/search?q=film+nasional"' in live
+
+
 # -- search ----------------------------------------------------------------------------
 
 

@@ -86,6 +86,20 @@ def seed(path: Path, *, n_items: int = 40, days: int = 3, per_day: int = 8,
                        "relevance": round(rng.uniform(0.3, 0.95), 3),
                        "scores": dumps({theme: 0.7}), "why": dumps(["film", "bioskop"]),
                        "filtered": None, "scored_at": iso(seen)})
+    # A burst: one phrase in several stories from several sources over the last hours, so
+    # the rising-topics detector has something real to find.
+    for k in range(6):
+        i = n_items + 1 + k
+        seen = now - timedelta(hours=k + 1)
+        title = f"Hari Film Nasional: {rng.choice(WORDS)} {rng.choice(WORDS)} ({k})"
+        items.append({
+            "id": i, "source": SOURCES[k % len(SOURCES)][0], "dedup_key": f"guid-{i}",
+            "guid": f"guid-{i}", "url": f"https://news.example.id/hfn/{i}",
+            "canonical_url": f"https://news.example.id/hfn/{i}", "title": title,
+            "title_key": title.lower(), "summary": "", "author": None, "kind": "article",
+            "lang": "id", "published_at": iso(seen), "published_estimated": 0,
+            "fetched_at": iso(seen), "first_seen_at": iso(seen), "last_seen_at": iso(seen),
+            "story_id": i, "metrics": "{}", "extra": "{}"})
     sid = 0
     for d in range(days):
         list_day = today - timedelta(days=d)

@@ -308,8 +308,15 @@ class ThemeModel:
                 term = next((w for w in words if gram in w and w not in STOPWORDS), "")
                 if not term:
                     continue
-            # Skip a word already covered by a bigram shown (or the reverse).
-            if any(term in t.split() or t in term.split() for t in out):
+            parts = term.split()
+            if any(term in t.split() for t in out):
+                continue  # a word already shown inside a phrase
+            covered = [t for t in out if t in parts]
+            if covered:
+                # "color", "grading" then "color grading": show the phrase instead.
+                at = out.index(covered[0])
+                out = [t for t in out if t not in parts]
+                out.insert(min(at, len(out)), term)
                 continue
             out.append(term)
         return out

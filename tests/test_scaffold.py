@@ -113,7 +113,7 @@ def test_generated_package_installs_and_is_found_by_trendwatch(cli, tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert pip.returncode == 0, pip.stderr
 
-    env = {**os.environ, "PYTHONPATH": str(site)}
+    env = {**os.environ, "PYTHONPATH": str(site), "TRENDWATCH_LOAD_PLUGINS": "podcast_charts"}
     proc = subprocess.run([sys.executable, "-m", "trendwatch", "plugins", "--json"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from trendwatch.api import FetchContext, HttpURL, Item, Source, SourceOptions
 from trendwatch.feeds import parse_feed
 from trendwatch.hookspecs import hookimpl
@@ -19,7 +21,7 @@ from trendwatch.hookspecs import hookimpl
 class RssOptions(SourceOptions):
     url: HttpURL
     #: Keep at most this many entries per fetch (newest first, as the feed orders them).
-    max_items: int = 500
+    max_items: int = Field(500, ge=1, le=10_000)
 
 
 class RssSource(Source):

@@ -13,6 +13,7 @@ import pytest
 
 from trendwatch.api import Response
 from trendwatch.config import Config, FetchConfig
+from trendwatch.errors import ConfigError
 from trendwatch.feeds import parse_feed
 from trendwatch.pipeline import run_round
 from trendwatch.store import Store, parse_iso
@@ -231,6 +232,16 @@ def test_duplicate_guids_within_a_feed_are_kept_by_the_source(serve, run_source)
 def test_max_items(serve, run_source):
     result = run_source("rss", url=serve("missing-fields.xml"), max_items=2, now=NOW)
     assert len(result.items) == 2
+
+
+@pytest.mark.parametrize("options, key", [
+    ({"url": "file:///etc/passwd"}, "url"), ({"url": "feed.xml"}, "url"),
+    ({"url": "https://example.com/feed", "max_items": 0}, "max_items"),
+])
+def test_bad_options_name_the_key(options, key):
+    with pytest.raises(ConfigError) as err:
+        configure_source("rss", **options)
+    assert f"sources[0].{key}" in str(err.value)
 
 
 # -- hostile input -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 from datetime import UTC
@@ -86,7 +87,14 @@ def source_test(app: App, name: str, as_json: bool) -> None:
         raise click.UsageError(f'no source named "{name}" in {config.path} (configured: {known})')
     # Only this table is bound, so a problem in another source doesn't stop the test.
     cs = _bind(config.sources[index], index, "sources", app.host.sources, app.host)
-    result = run_configured(cs, config)
+    # Warnings are printed below with the items; don't also log each one as it happens.
+    source_log = logging.getLogger(f"trendwatch.source.{name}")
+    level = source_log.level
+    source_log.setLevel(max(level, logging.ERROR))
+    try:
+        result = run_configured(cs, config)
+    finally:
+        source_log.setLevel(level)
     if as_json:
         click.echo(json.dumps({
             "source": name, "plugin": cs.table.plugin, "status": result.status,

@@ -356,7 +356,7 @@ def test_rising_topics_come_from_the_digest_then_live_without_waiting(db_path, c
     assert "From the digest of" in first and "piala citra" in first
     app.extensions["trendwatch_rising"].wait()
     live = client.get("/rising").get_data(as_text=True)
-    assert "Computed" in live and "film nasional" in live and "6 stories today" in live
+    assert "Computed" in live and "film nasional" in live and "6 stories in the last day · new" in " ".join(live.split())
     assert 'href="/search?q=film+nasional"' in live
 
 

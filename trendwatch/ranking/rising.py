@@ -88,12 +88,17 @@ def detect_bursts(docs: Iterable[Doc], now: datetime, *, window: timedelta = tim
     found.sort(key=lambda t: (-t["score"], t["term"]))
     # Drop a word whose rise is that of a rising phrase containing it.
     phrases_found = [t for t in found if " " in t["term"]]
-    kept = []
+    kept: list[dict[str, Any]] = []
+    seen_sets: list[set[int]] = []
     for t in found:
+        stories = recent[t["term"]]
+        if stories in seen_sets:
+            continue  # the same stories exactly: one phrase of them is enough
         if " " not in t["term"] and any(
                 t["term"] in p["term"].split() and p["count"] >= 0.7 * t["count"]
                 for p in phrases_found):
             continue
+        seen_sets.append(stories)
         kept.append(t)
     return kept[:limit]
 

@@ -1,0 +1,55 @@
+"""The shipped seeds and the evaluation sets stay honest: no evaluation item is (nearly)
+a copy of a seed or a config example, and the label pool never overlaps the test set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from trendwatch.config import parse_config, starter_text
+from trendwatch.ranking.seeds import OFFBRAND_SEEDS, THEME_SEEDS
+from trendwatch.ranking.text import normalise
+
+EVAL = Path(__file__).parent.parent / "benchmarks" / "eval_data"
+
+
+def _load(name):
+    return [json.loads(line) for line in (EVAL / name).read_text("utf-8").splitlines()]
+
+
+def _grams(text):
+    t = f" {normalise(text)} "
+    return {t[i:i + 4] for i in range(len(t) - 3)}
+
+
+def _similar(a, b):
+    ga, gb = _grams(a), _grams(b)
+    return len(ga & gb) / max(1, len(ga | gb))
+
+
+def test_eval_sets_have_the_starter_themes_and_many_distractors():
+    config = parse_config(starter_text())
+    ids = {t.id for t in config.themes}
+    for name in ("test.jsonl", "pool.jsonl"):
+        rows = _load(name)
+        assert {r["theme"] for r in rows} - {None} == ids
+        assert all(r["title"].strip() for r in rows)
+    test = _load("test.jsonl")
+    assert sum(1 for r in test if r["theme"] is None) > len(test) / 2
+
+
+def test_no_eval_item_copies_a_seed_or_config_example():
+    config = parse_config(starter_text())
+    seeds = [s for seeds in THEME_SEEDS.values() for s in seeds] + OFFBRAND_SEEDS
+    seeds += [e for t in config.themes for e in t.examples]
+    for name in ("test.jsonl", "pool.jsonl"):
+        for row in _load(name):
+            worst = max(seeds, key=lambda s: _similar(s, row["title"]))
+            assert _similar(worst, row["title"]) < 0.5, (row["title"], worst)
+
+
+def test_label_pool_and_test_set_are_disjoint():
+    test = {normalise(r["title"]) for r in _load("test.jsonl")}
+    pool = [normalise(r["title"]) for r in _load("pool.jsonl")]
+    assert not test & set(pool)
+    assert all(max(_similar(p, t) for t in test) < 0.7 for p in pool)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -356,7 +357,9 @@ def test_rising_topics_come_from_the_digest_then_live_without_waiting(db_path, c
     assert "From the digest of" in first and "piala citra" in first
     app.extensions["trendwatch_rising"].wait()
     live = client.get("/rising").get_data(as_text=True)
-    assert "Computed" in live and "film nasional" in live and "6 stories in the last day · new" in " ".join(live.split())
+    text = " ".join(live.split())
+    assert "Computed" in text and "film nasional" in text
+    assert "6 stories in the last day · new" in text
     assert 'href="/search?q=film+nasional"' in live
 
 
@@ -424,7 +427,18 @@ def test_serve_runs_as_a_real_server(tmp_path, db_path):
         assert "&lt;img src=x onerror" in body
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Server"] == "trendwatch"
+        # Many requests at once: each server thread has its own database connection.
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(_status, [url + p for p in (
+                "", "search?q=film", "backlog", "sources", "rising") * 8]))
+        assert codes == [200] * 40
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        assert proc.wait(timeout=10) == 0  # SIGTERM stops it cleanly
+
+
+def _status(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        resp.read()
+        return resp.status
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import webbrowser
@@ -51,12 +52,18 @@ def serve(app: App, host: str | None, port: int | None, open_browser: bool,
     sys.stdout.flush()
     if open_browser:
         threading.Timer(0.3, webbrowser.open, args=(url,)).start()
+    # SIGTERM (systemd stop, `kill`) ends the server like Ctrl+C: exit 0, sockets closed.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def register(cli: click.Group) -> None:

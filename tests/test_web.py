@@ -200,6 +200,23 @@ def test_bad_verdicts_write_nothing_and_say_why(client, db_path):
     assert "no suggestion with id 999" in text and "needs a reason" in text
 
 
+def test_a_verdict_while_the_daemon_holds_the_lock_says_so_and_writes_nothing(
+        client, db_path):
+    client.application.extensions["trendwatch_stores"].busy_ms = 20
+    token = csrf(client)
+    daemon = sqlite3.connect(db_path, isolation_level=None)
+    daemon.execute("BEGIN IMMEDIATE")  # as a long fetch transaction would
+    try:
+        resp = client.post("/suggestions/2/verdict", data={"csrf_token": token,
+                                                           "verdict": "accept"})
+    finally:
+        daemon.execute("ROLLBACK")
+        daemon.close()
+    assert resp.status_code == 303
+    assert "database is busy" in " ".join(flashes(client.get("/").get_data(as_text=True)))
+    assert count(db_path, "select count(*) from feedback") == 0
+
+
 def test_planned_date_is_editable_in_the_backlog(client, db_path):
     token = csrf(client)
     client.post("/suggestions/2/verdict", data={"csrf_token": token, "verdict": "accept"})
@@ -287,6 +304,7 @@ def test_without_a_token_only_loopback_host_names_are_answered(client):
     assert client.get("/", headers={"Host": "[::1]:8765"}).status_code == 200
     resp = client.get("/", headers={"Host": "rebind.evil.example:8765"})
     assert resp.status_code == 400 and "[web] token" in resp.get_data(as_text=True)
+    assert client.get("/", headers={"Host": "[::1"}).status_code == 400  # malformed
 
 
 # -- the access token ---------------------------------------------------------------------

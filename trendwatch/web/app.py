@@ -12,12 +12,12 @@ only; it never imports scikit-learn (the web process stays small and starts fast
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 #: Most cards one list page shows (the daily list is ~20; "all" of a busy day stays bounded).
 PAGE_LIMIT = 200
 SEARCH_LIMIT = 50
+#: How long one attempt to write waits for the daemon's lock (Store.write retries 5 times).
+BUSY_TIMEOUT_MS = 2000
 #: Seconds live rising topics are reused before a background refresh.
 RISING_TTL = 600.0
 #: Seconds a wrong access token costs the one who typed it (slows down guessing).
@@ -64,14 +66,17 @@ class _ThreadStores:
     """One database connection per server thread: sqlite3 connections must not run two
     transactions at once, and waitress serves requests from a small thread pool."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = path
+        self.busy_ms = busy_ms
         self._local = threading.local()
 
     def get(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
             store = Store(self.path, migrate=False)
+            # A page should fail in seconds, not minutes, when the daemon holds the lock.
+            store.db.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_ms)}")
             self._local.store = store
         return store
 
@@ -92,7 +97,6 @@ def create_app(store_path: str | Path, config: Config) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(days=30),
         MAX_CONTENT_LENGTH=64 * 1024,  # forms here are tiny
         LOGIN_FAIL_DELAY=LOGIN_FAIL_DELAY,
-        TRENDWATCH_CONFIG=config,
     )
     # Autoescape every template whatever its name, and strings rendered from Python too.
     app.select_jinja_autoescape = lambda filename: True  # type: ignore[method-assign]
@@ -112,12 +116,10 @@ def _install_security(app: Flask, config: Config) -> None:
 
     @app.before_request
     def _guard() -> Any:
-        if not token:
-            # Loopback-only mode: answer only to loopback host names (DNS rebinding).
-            hostname = urlsplit("//" + request.host).hostname or ""
-            if not security.is_loopback(hostname):
-                abort(400, "This page only answers on localhost. To reach it from other "
-                           "machines, set a [web] token in the config.")
+        # Loopback-only mode: answer only to loopback host names (DNS rebinding).
+        if not token and not security.is_loopback(security.host_name(request.host)):
+            abort(400, "This page only answers on localhost. To reach it from other "
+                       "machines, set a [web] token in the config.")
         if request.method == "POST":
             if not security.origin_matches(request.headers.get("Origin"), request.host):
                 abort(403, "This form was sent from another site.")
@@ -277,6 +279,8 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         except TrendwatchError as err:
             flash(str(err), "error")
             return _back()
+        except sqlite3.OperationalError as err:
+            return _busy(err)
         flash(_verdict_message(done, row["title"]), "ok")
         return _back()
 
@@ -289,6 +293,8 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         except TrendwatchError as err:
             flash(str(err), "error")
             return _back()
+        except sqlite3.OperationalError as err:
+            return _busy(err)
         flash("Planned date saved.", "ok")
         return _back()
 
@@ -381,6 +387,14 @@ def _back() -> Any:
     with GET; errors come back the same way, as a flashed message on that page."""
     target = security.safe_next(request.form.get("next"), url_for("today_list"))
     return redirect(target, code=303)
+
+
+def _busy(err: Exception) -> Any:
+    """The daemon held the database past every retry: nothing was written, say so."""
+    log.warning("web: verdict not saved, database busy: %s", err)
+    flash("Not saved: the database is busy (the daemon is writing). Try again in a moment.",
+          "error")
+    return _back()
 
 
 def _calendar_export() -> Any:

@@ -59,6 +59,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_name(host_header: str) -> str:
+    """The name part of a Host header ("[::1]:8765" -> "::1"); "" when it is malformed."""
+    try:
+        return urlsplit("//" + host_header).hostname or ""
+    except ValueError:
+        return ""
+
+
 def check_bind(host: str, token: str | None) -> None:
     """Refuse to listen beyond this machine unless an access token is configured."""
     if not is_loopback(host) and not token:

@@ -100,3 +100,46 @@ def seed_day(store: Store, list_date: str = "2026-11-28") -> list[int]:
         ids.append(add_suggestion(store, item, list_date=list_date, theme=theme,
                                   score=round(0.9 - n * 0.1, 2)))
     return ids
+
+
+#: A morning's stream as the sources would bring it: on-theme news, off-brand news, a
+#: brand-safety problem (avoid term), and concert news that the cold-start model mistakes
+#: for film news (the word "penonton", audience) until a reviewer says otherwise.
+STREAM = [
+    ("detik-hiburan", "Film horor lokal tembus dua juta penonton di minggu kedua penayangan"),
+    ("kompas-film", "Sutradara muda raih penghargaan di festival film Busan"),
+    ("detik-hiburan", "Trailer film drama keluarga rilis, tayang di bioskop bulan depan"),
+    ("tekno-kreatif", "Teknik color grading sinematik untuk video pendek dengan kamera murah"),
+    ("tekno-kreatif", "Review lensa anamorphic baru untuk pembuat film indie"),
+    ("marketing-id", "Kampanye iklan Ramadan agensi lokal viral di TikTok"),
+    ("marketing-id", "Agensi kreatif Jakarta menangkan pitch TVC brand minuman"),
+    ("antara-news", "Harga cabai rawit di pasar induk naik lagi"),
+    ("antara-news", "Banjir rendam ratusan rumah warga di Bekasi"),
+    ("antara-news", "Timnas Indonesia menang 2-0 atas Vietnam di Piala AFF"),
+    ("marketing-id", "Situs judi online diblokir, bioskop ikut jadi sasaran iklan ilegal"),
+    ("musik-id", "Konser musik rock di Jakarta dipadati ribuan penonton"),
+    ("musik-id", "Konser band indie di Bandung ramai penonton muda"),
+    ("musik-id", "Penonton konser K-pop antre sejak subuh di GBK"),
+    ("musik-id", "Festival musik jazz tahunan kembali digelar, penonton membludak"),
+]
+OFF_BRAND = {STREAM[i][1] for i in (7, 8, 9)}
+AVOIDED = STREAM[10][1]
+CONCERTS = {t for _s, t in STREAM if "onser" in t or "musik jazz" in t}
+
+
+def ingest(store: Store, heads: list[tuple[str, str]], now: datetime) -> None:
+    """Store headlines through the real ingest path (dedup keys, story linking)."""
+    from collections import defaultdict
+    from datetime import timedelta
+
+    from trendwatch.api import Item
+    from trendwatch.ingest import save_items
+
+    by_source: dict[str, list[Item]] = defaultdict(list)
+    for source, title in heads:
+        slug = "-".join(title.lower().split()[:6]).replace(",", "")
+        by_source[source].append(Item(title=title, url=f"https://{source}.example.id/{slug}",
+                                      published=now - timedelta(hours=3)))
+    with store.write() as db:
+        for source, items in by_source.items():
+            save_items(db, source, items, now - timedelta(hours=2))

@@ -221,3 +221,48 @@ def test_suggestions_command_does_not_import_sklearn(env, tmp_path):
                           text=True, timeout=60, env={**os.environ})
     assert proc.returncode == 0, proc.stderr
     assert "Film horor" in proc.stdout
+
+
+def test_end_to_end_items_to_build_daily_list_to_cli(tmp_path, write_config, time_machine):
+    """Real ingest, the real classifier and ranking, then the CLI reads what they stored."""
+    from suggestion_rows import AVOIDED, OFF_BRAND, STREAM, ingest
+
+    from trendwatch.suggest import build_daily_list
+
+    monday = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    time_machine.move_to(monday, tick=False)
+    cfg = write_config(CONFIG)
+    db = tmp_path / "tw.db"
+    store = Store(db)
+    ingest(store, STREAM, monday)
+    # the same film story carried by a second source: one suggestion, two sources
+    ingest(store, [("kompas-film", STREAM[0][1])], monday)
+    build_daily_list(store, _config(None), None, now=monday)
+    store.close()
+
+    from click.testing import CliRunner
+
+    from trendwatch.cli import cli as group
+
+    result = CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), "suggestions",
+                                        "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    titles = [r["title"] for r in rows]
+    assert rows and all(tuple(r) == SUGGESTION_KEYS for r in rows)
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    assert not OFF_BRAND & set(titles)  # prices, floods and football are not for this brand
+    assert AVOIDED not in titles  # brand-safety term: never suggested
+    assert titles.count(STREAM[0][1]) == 1
+    horror = next(r for r in rows if r["title"] == STREAM[0][1])
+    assert horror["sources"] == ["detik-hiburan", "kompas-film"]
+    assert horror["signals"]["sources"] == 2 and horror["signals"]["momentum"] > 0
+    for r in rows:
+        assert r["theme"] in {"film-industry", "behind-the-scenes", "advertising"}
+        assert r["theme_name"] and r["why"] and 1 <= len(r["angles"]) <= 3
+        assert {"platform", "format", "hook", "why_now"} <= set(r["angles"][0])
+        assert r["list_date"] == "2026-11-30" and r["status"] == "new"
+    themes = {r["title"]: r["theme"] for r in rows}
+    assert themes["Kampanye iklan Ramadan agensi lokal viral di TikTok"] == "advertising"
+    assert themes["Review lensa anamorphic baru untuk pembuat film indie"] == \
+        "behind-the-scenes"

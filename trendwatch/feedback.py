@@ -12,7 +12,7 @@ reject off-brand            null: the item belongs to no theme
 reject wrong-theme          the correct theme (required)
 reject stale                the suggestion's theme: right topic, wrong moment
 reject already-covered      the suggestion's theme: right topic, we posted it already
-reject other                the theme given, else null
+reject other                the theme given, else null (counts as off-brand)
 snooze                      null (no label: the reviewer has not decided)
 ==========================  =========================================================
 

@@ -133,6 +133,7 @@ def test_accept_with_one_click_changes_the_database(server, page):
         card.get_by_role("button", name="Accept").click()
     assert "Accepted" in page.locator(".flash").first.inner_text()
     assert page.locator("#s3").count() == 0  # judged: gone from today's new list
+    assert page.url.endswith("/#s4")          # and the page lands on the next card
     assert server.query("select status from suggestions where id = 3") == [
         {"status": "accepted"}]
     fb = server.query("select verdict, item_id from feedback where suggestion_id = 3")

@@ -214,6 +214,7 @@ def _install_template_helpers(app: Flask, config: Config) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"csrf_token": _csrf_token, "brand": config.brand.name,
+                "timezone": config.brand.timezone,
                 "themes": config.themes, "token_required": bool(config.web.token),
                 "reason_labels": REASON_LABELS, "status_labels": STATUS_LABELS,
                 "here": request.full_path.rstrip("?"), "endpoint": request.endpoint}

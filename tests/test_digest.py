@@ -292,3 +292,20 @@ def test_rising_topics_come_from_the_burst_detector(tmp_path):
     stored = json.loads(store.query("select rising from digests")[0]["rising"])
     assert stored[0]["term"] == result["rising"][0]["term"]
     store.close()
+
+
+def test_digest_builds_todays_list_when_none_exists(tmp_path):
+    """The daemon normally ranks first; a digest asked for before that ranks itself."""
+    from suggestion_rows import CONCERTS, STREAM, ingest
+
+    store = Store(tmp_path / "tw.db")
+    ingest(store, STREAM, NOW)
+    result = build_digest(store, parse_config(CONFIG), None, [], now=NOW)
+    assert result["n_suggestions"] >= 5
+    assert "Kampanye iklan Ramadan agensi lokal viral di TikTok" in result["markdown"]
+    assert store.db["suggestions"].count == result["n_suggestions"]
+    # another day is reported as stored, never built from today's items
+    other = build_digest(store, parse_config(CONFIG), None, [], now=NOW,
+                         list_date="2026-11-27")
+    assert other["n_suggestions"] == 0 and not CONCERTS & set(other["markdown"].split("\n"))
+    store.close()

@@ -40,7 +40,10 @@ def output_dir(store: Store, config: Config) -> Path:
 
 def _ensure_list(store: Store, config: Config, host: PluginHost | None, day: date,
                  now: datetime) -> None:
-    """Build the day's list if nothing was built yet (the daemon normally has)."""
+    """Build today's list if nothing was built yet (the daemon normally has). A past or
+    future day is shown as stored: today's items would not be that day's list."""
+    if day != today(config.brand.tz, now):
+        return
     if store.db["suggestions"].count_where("list_date = ?", [day.isoformat()]):
         return
     try:

@@ -501,3 +501,15 @@ def test_round_of_200_slow_sources_takes_seconds(servers, tmp_path: Path) -> Non
     assert sum(len(s.seen) for s in hosts) == 200
     assert max(s.max_active for s in hosts) == 2
     assert elapsed < 30, f"a round of 200 took {elapsed:.1f}s"
+
+
+def test_watchdog_runs_due_callbacks_in_order_and_skips_cancelled() -> None:
+    from trendwatch.fetcher import Watchdog
+
+    dog, fired = Watchdog(), []
+    done = threading.Event()
+    dog.schedule(0.15, lambda: (fired.append("late"), done.set()))
+    dog.schedule(0.05, lambda: fired.append("early"))
+    dog.cancel(dog.schedule(0.1, lambda: fired.append("cancelled")))
+    assert done.wait(2)
+    assert fired == ["early", "late"]

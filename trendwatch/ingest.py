@@ -14,6 +14,7 @@ known keys, one of candidate stories, one batched insert, one batched update (a 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -26,8 +27,13 @@ from .text import canonical_url, content_hash, title_key
 
 #: Titles shorter than this (after normalising) are too generic to link stories by.
 MIN_TITLE_KEY = 12
-#: Values per ``IN (...)`` list: well under SQLite's limit on bound parameters.
+#: Values per ``IN (...)`` list and rows per ``INSERT``: within SQLite's limit on bound
+#: parameters (32,766 since 3.32, 999 before).
 BATCH = 500
+_MAX_PARAMS = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+COLUMNS = ("id", "source", "dedup_key", "guid", "url", "canonical_url", "title", "title_key",
+           "summary", "author", "kind", "lang", "published_at", "published_estimated",
+           "fetched_at", "first_seen_at", "last_seen_at", "story_id", "metrics", "extra")
 
 
 def dedup_key(item: Item, canonical: str | None) -> str:
@@ -87,8 +93,8 @@ def _insert(db: Database, source: str, fresh: list[tuple[str, Item, str | None, 
                           {c for _, _, c, _ in fresh if c})
     by_title = _first_story(db, "title_key",
                             {t for _, _, _, t in fresh if len(t) >= MIN_TITLE_KEY})
-    next_id = (db.execute("select coalesce(max(id), 0) from items").fetchone()[0]) + 1
-    rows = []
+    next_id = db.conn.execute("select coalesce(max(id), 0) from items").fetchone()[0] + 1
+    rows: list[tuple[Any, ...]] = []
     for key, item, canonical, tkey in fresh:
         item_id = next_id
         next_id += 1
@@ -99,29 +105,19 @@ def _insert(db: Database, source: str, fresh: list[tuple[str, Item, str | None, 
             by_url.setdefault(canonical, story)
         if len(tkey) >= MIN_TITLE_KEY:
             by_title.setdefault(tkey, story)
-        rows.append({
-            "id": item_id,
-            "source": source,
-            "dedup_key": key,
-            "guid": item.guid,
-            "url": item.url,
-            "canonical_url": canonical,
-            "title": item.title,
-            "title_key": tkey,
-            "summary": item.summary,
-            "author": item.author,
-            "kind": item.kind,
-            "lang": item.lang,
-            "published_at": iso(item.published) if item.published else now,
-            "published_estimated": 0 if item.published else 1,
-            "fetched_at": now,
-            "first_seen_at": now,
-            "last_seen_at": now,
-            "story_id": story,
-            "metrics": dumps(item.metrics),
-            "extra": dumps(item.extra),
-        })
-    db["items"].insert_all(rows, batch_size=BATCH)
+        rows.append((
+            item_id, source, key, item.guid, item.url, canonical, item.title, tkey,
+            item.summary, item.author, item.kind, item.lang,
+            iso(item.published) if item.published else now, 0 if item.published else 1,
+            now, now, now, story, dumps(item.metrics), dumps(item.extra)))
+    # plain multi-row INSERTs: sqlite-utils' insert_all spent more time introspecting the
+    # table and converting values than SQLite spent inserting (and updating the FTS index)
+    per = max(1, min(BATCH, _MAX_PARAMS // len(COLUMNS)))
+    row_sql = "(" + ", ".join("?" * len(COLUMNS)) + ")"
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        db.conn.execute(f"insert into items ({', '.join(COLUMNS)}) values "
+                   + ", ".join([row_sql] * len(chunk)), [v for row in chunk for v in row])
 
 
 def _first_story(db: Database, column: str, values: set[str]) -> dict[str, int]:
@@ -137,7 +133,12 @@ def _first_story(db: Database, column: str, values: set[str]) -> dict[str, int]:
 
 def _select_in(db: Database, sql: str, params: list[Any],
                values: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """Run ``sql`` (with one ``{}`` for the IN list) over ``values`` in chunks."""
+    """Run ``sql`` (with one ``{}`` for the IN list) over ``values`` in chunks.
+
+    Straight on the connection: sqlite-utils' ``query`` adds a savepoint per call."""
     for start in range(0, len(values), BATCH):
         chunk = values[start:start + BATCH]
-        yield from db.query(sql.format(", ".join("?" * len(chunk))), [*params, *chunk])
+        cursor = db.conn.execute(sql.format(", ".join("?" * len(chunk))), [*params, *chunk])
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))

@@ -106,8 +106,10 @@ _SUFFIX = re.compile(r"\s+[-|–—]\s+[^-|–—:]{2,40}$")
 def title_key(title: str) -> str:
     """A normalised title: the same headline syndicated by several outlets maps to one key
     (case, punctuation, accents and a trailing " - Outlet Name" ignored)."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = title
+    if not text.isascii():  # most headlines are ASCII: skip the per-character pass for them
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = _SUFFIX.sub("", text.strip())
     text = re.sub(r"[^\w\s]", " ", text.lower())
     return re.sub(r"\s+", " ", text).strip()

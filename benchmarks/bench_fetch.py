@@ -1,0 +1,206 @@
+"""Benchmark: a cold and a warm fetch round over a realistic corpus, against feedparser alone.
+
+    python benchmarks/bench_fetch.py [--feeds 220] [--keep]
+
+Generates ≥ 200 feeds (RSS 2.0 / Atom / JSON Feed, Indonesian + English, some archives of
+500+ entries with long HTML) into a temp dir, serves them from local threaded servers on
+40 loopback aliases (ETag/Last-Modified → 304, gzip), and reports in one run:
+
+(a) feedparser alone, with its defaults, over the same bytes (the baseline);
+(b) the real CLI as a subprocess on a cold database: ``trendwatch fetch`` (fetch + store)
+    and ``trendwatch run --once`` (fetch + store + rank): wall time and peak RSS;
+(c) a warm ``trendwatch fetch`` on the same database (nothing changed): wall time and the
+    share of requests answered 304.
+
+Targets (issue 3): cold ≤ 0.6 × feedparser-alone; warm ≤ 0.25 × cold with ≥ 95% 304s;
+peak RSS ≤ 250 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import feedparser
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _corpus import CorpusServer, Feed, make_corpus, write_corpus
+
+CONFIG_HEAD = """\
+[brand]
+name = "Studio Bench"
+timezone = "Asia/Jakarta"
+languages = ["id", "en"]
+contact_url = "https://example.com/trendwatch-bench"
+
+[fetch]
+concurrency = 8
+per_host = 2
+timeout = 20
+max_bytes = 15_000_000
+allow_private = true       # the corpus is served on 127.0.0.x
+
+[[themes]]
+id = "film-industry"
+name = "Film"
+keywords = ["film", "bioskop", "box office", "sutradara", "trailer", "penonton", "festival"]
+examples = ["Film horor lokal tembus dua juta penonton di minggu kedua penayangan"]
+
+[[themes]]
+id = "advertising"
+name = "Iklan & kreatif"
+keywords = ["iklan", "kampanye", "brand", "agency", "advertising", "commercial", "kreatif"]
+examples = ["Kampanye iklan lebaran sebuah brand lokal viral di media sosial"]
+
+[[themes]]
+id = "music"
+name = "Musik"
+keywords = ["musik", "konser", "band", "lagu", "album", "music", "concert"]
+examples = ["Band indie Bandung rilis album baru dan umumkan tur konser"]
+"""
+
+
+def feedparser_alone(feeds: list[Feed], **options: bool) -> tuple[float, int]:
+    """Parse every body with feedparser (defaults unless ``options``), as a feed reader
+    would. JSON Feeds go through it too: it finds nothing there, quickly, which flatters
+    the baseline."""
+    entries = 0
+    started = time.perf_counter()
+    for f in feeds:
+        parsed = feedparser.parse(f.body, response_headers={"content-type": f.content_type},
+                                  **options)
+        entries += len(parsed.entries)
+    return time.perf_counter() - started, entries
+
+
+def run_cli(args: list[str], log: Path) -> tuple[float, float, int]:
+    """Run ``trendwatch ARGS``; returns (wall seconds, peak RSS in MB, exit code)."""
+    started = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "trendwatch", *args],
+                                stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def count(db: Path, sql: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=220)
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="tw-bench-"))
+    t0 = time.perf_counter()
+    feeds = make_corpus(args.feeds)
+    write_corpus(feeds, tmp / "corpus")
+    total_items = sum(f.items for f in feeds)
+    total_bytes = sum(len(f.body) for f in feeds)
+    kinds = {k: sum(1 for f in feeds if f.kind == k) for k in ("rss", "atom", "json")}
+    print(f"corpus: {len(feeds)} feeds ({kinds['rss']} RSS 2.0, {kinds['atom']} Atom, "
+          f"{kinds['json']} JSON Feed), {total_items:,} items, {total_bytes / 1e6:.1f} MB, "
+          f"largest {max(f.items for f in feeds)} items / "
+          f"{max(len(f.body) for f in feeds) / 1e6:.1f} MB "
+          f"(built in {time.perf_counter() - t0:.1f}s in {tmp})")
+
+    fp_time, fp_entries = feedparser_alone(feeds)
+    print(f"(a) feedparser alone, defaults: {fp_time:.2f}s for {fp_entries:,} entries "
+          f"({fp_entries / fp_time:,.0f} items/s; JSON Feeds give it 0)")
+    tuned_time, _ = feedparser_alone(feeds, sanitize_html=False, resolve_relative_uris=False)
+    print(f"    for reference, as trendwatch calls it (no sanitising, no URI resolving): "
+          f"{tuned_time:.2f}s ({fp_entries / tuned_time:,.0f} items/s)")
+
+    server = CorpusServer(feeds)
+    try:
+        cfg = tmp / "trendwatch.toml"
+        sources = "".join(textwrap.dedent(f"""
+            [[sources]]
+            name = "{f.name}"
+            plugin = "rss"
+            url = "{server.url(i, f)}"
+            max_items = 1000
+            """) for i, f in enumerate(feeds))
+        cfg.write_text(CONFIG_HEAD + sources, encoding="utf-8")
+        env_db = tmp / "fetch.db"
+
+        fetch_wall, fetch_rss, rc = run_cli(["--config", str(cfg), "--db", str(env_db),
+                                             "fetch"], tmp / "cold-fetch.log")
+        cold_requests = server.counters.requests
+        stored = count(env_db, "select count(*) from items")
+        failed = count(env_db, "select count(*) from sources where last_status = 'error'")
+        print(f"(b) cold `trendwatch fetch`: {fetch_wall:.2f}s wall, peak RSS {fetch_rss:.0f} MB, "
+              f"exit {rc}; {cold_requests} requests, {stored:,} items stored "
+              f"({stored / fetch_wall:,.0f} items/s), {failed} sources failed")
+
+        server.counters.reset()
+        once_db = tmp / "once.db"
+        once_wall, once_rss, once_rc = run_cli(["--config", str(cfg), "--db", str(once_db),
+                                                "run", "--once"], tmp / "cold-run-once.log")
+        scored = count(once_db, "select count(*) from scores") \
+            if _has_table(once_db, "scores") else 0
+        print(f"    cold `trendwatch run --once`: {once_wall:.2f}s wall, peak RSS "
+              f"{once_rss:.0f} MB, exit {once_rc}; {count(once_db, 'select count(*) from items'):,}"
+              f" items, {scored:,} scored")
+
+        server.counters.reset()
+        warm_wall, warm_rss, warm_rc = run_cli(["--config", str(cfg), "--db", str(env_db),
+                                                "fetch"], tmp / "warm-fetch.log")
+        c = server.counters
+        share = c.not_modified / c.requests if c.requests else 0.0
+        print(f"(c) warm `trendwatch fetch`: {warm_wall:.2f}s wall, peak RSS {warm_rss:.0f} MB, "
+              f"exit {warm_rc}; {c.requests} requests, {c.not_modified} answered 304 "
+              f"({share:.1%}), {c.bytes:,} body bytes")
+    finally:
+        server.close()
+
+    budget = 0.6 * fp_time
+    checks = [
+        (f"cold fetch ≤ 0.6 × feedparser-alone: {fetch_wall:.2f}s vs {budget:.2f}s",
+         fetch_wall <= budget),
+        (f"cold run --once (fetch + rank) ≤ 0.6 × feedparser-alone: {once_wall:.2f}s vs "
+         f"{budget:.2f}s", once_wall <= budget),
+        (f"warm ≤ 0.25 × cold: {warm_wall:.2f}s vs {0.25 * fetch_wall:.2f}s",
+         warm_wall <= 0.25 * fetch_wall),
+        (f"≥ 95% of warm requests answered 304: {share:.1%}", share >= 0.95),
+        (f"peak RSS of fetch (cold, warm) ≤ 250 MB: {max(fetch_rss, warm_rss):.0f} MB",
+         max(fetch_rss, warm_rss) <= 250),
+        (f"peak RSS of run --once ≤ 250 MB: {once_rss:.0f} MB", once_rss <= 250),
+        ("every run exited 0 and stored every item",
+         rc == once_rc == warm_rc == 0 and stored == total_items),
+    ]
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min), "
+          f"{os.cpu_count()} CPUs: figures are wall times, noisy on a busy machine")
+    print("targets:")
+    for text, ok in checks:
+        print(f"  {verdict(ok)}  {text}")
+    if args.keep:
+        print(f"kept {tmp} (logs: cold-fetch.log, cold-run-once.log, warm-fetch.log)")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+def _has_table(db: Path, name: str) -> bool:
+    return bool(count(db, f"select count(*) from sqlite_master where name = '{name}'"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -425,3 +425,15 @@ def test_run_once_fails_when_ranking_fails(server, write_config, tmp_path, cli, 
     with Store(tmp_path / "tw.db") as store:
         events = store.query("select subject, message from events")
     assert events == [{"subject": "rank", "message": "RuntimeError: model file corrupt"}]
+
+
+def test_run_once_ranks_with_the_real_engine(server, write_config, tmp_path, cli):
+    cfg = make_config(write_config, server, {"good": "/good.xml"})
+    db = tmp_path / "tw.db"
+    result = cli("--config", str(cfg), "--db", str(db), "run", "--once")
+    assert result.exit_code == 0, result.output
+    with Store(db) as store:
+        scored = store.query("select item_id, theme from scores")
+        models = store.query("select version from models where active = 1")
+    assert len(scored) == 2  # both fetched items were scored by the classifier
+    assert len(models) == 1

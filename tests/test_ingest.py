@@ -221,3 +221,25 @@ def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
         raise RuntimeError("crash mid-way")
     (row,) = rows(store)
     assert row["guid"] == "old" and row["last_seen_at"] == "2026-11-27T02:00:00+00:00"
+
+
+def test_search_index_follows_text_changes_but_not_refetches(store: Store) -> None:
+    item = Item("Sutradara muda menang di Busan", guid="g-1")
+    save(store, "berita", [item])
+    fts_rows = "select count(*) from items_fts_docsize"  # one row per indexed document
+
+    def search(term: str) -> list[str]:
+        return [r["title"] for r in store.query(
+            "select i.title from items_fts f join items i on i.rowid = f.rowid "
+            "where items_fts match ?", [term])]
+
+    for _ in range(3):  # refetches touch last_seen_at only: the index is left alone
+        before = store.db.conn.total_changes  # counts rows written by triggers too
+        save(store, "berita", [item], T1)
+        assert store.db.conn.total_changes - before == 1
+    assert search("busan") == ["Sutradara muda menang di Busan"]
+    assert store.db.execute(fts_rows).fetchone()[0] == 1
+    with store.write() as db:  # an edited title is re-indexed
+        db.execute("update items set title = 'Sutradara muda menang di Venesia'")
+    assert search("busan") == []
+    assert search("venesia") == ["Sutradara muda menang di Venesia"]

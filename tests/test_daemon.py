@@ -21,10 +21,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from trendwatch.config import parse_config
+from trendwatch.api import FetchContext, Item, Source
+from trendwatch.config import Config, parse_config
 from trendwatch.daemon import Daemon, DaemonOptions
 from trendwatch.plugins import load_plugins
 from trendwatch.store import Store
+from trendwatch.testing import configure_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RSS = (FIXTURES / "rss" / "rss20.xml").read_bytes()
@@ -109,12 +111,12 @@ class DaemonProcess:
     """``trendwatch run`` in a subprocess, stderr captured to a file."""
 
     def __init__(self, config: Path, db: Path, env: dict[str, str] | None = None,
-                 name: str = "daemon"):
+                 name: str = "daemon", args: list[str] | None = None):
         self.db = db
         self.log = db.parent / f"{name}.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "trendwatch", "--config", str(config), "--db", str(db),
-             "-v", "run"],
+             "-v", *(args or []), "run"],
             stdout=subprocess.DEVNULL, stderr=self.log.open("wb"),
             env={**os.environ, **(env or {})})
 
@@ -437,3 +439,44 @@ def test_run_once_ranks_with_the_real_engine(server, write_config, tmp_path, cli
         models = store.query("select version from models where active = 1")
     assert len(scored) == 2  # both fetched items were scored by the classifier
     assert len(models) == 1
+
+
+class _Stuck(Source):
+    """A plugin stuck outside HTTP (no deadline applies): only abandonment helps."""
+
+    type_name = "test-stuck"
+    release = threading.Event()
+
+    def fetch(self, ctx: FetchContext) -> list[Item]:
+        self.release.wait(30)
+        return []
+
+
+def test_too_many_hung_threads_stop_the_daemon_with_exit_1(tmp_path):
+    sources = [configure_source(_Stuck, name=f"stuck-{i}") for i in range(2)]
+    opts = DaemonOptions(hang_timeout=0.2, max_abandoned=1, shutdown_grace=0.2)
+    daemon = Daemon(Config(), sources, tmp_path / "tw.db", options=opts)
+    daemon.start()
+    try:
+        run_ticks(daemon, daemon.stop_event.is_set)
+    finally:
+        daemon.shutdown()
+        _Stuck.release.set()
+    assert daemon.exit_code == 1
+    with Store(tmp_path / "tw.db") as store:
+        msgs = [e["message"] for e in store.query("select message from events")]
+    assert sum("abandoned" in m for m in msgs) == 2
+    assert any("2 hung fetch threads cannot be reclaimed" in m for m in msgs)
+
+
+def test_json_log_lines(server, write_config, tmp_path, daemons):
+    cfg = make_config(write_config, server, {"good": "/good.xml", "broken": "/broken.xml"})
+    d = DaemonProcess(cfg, tmp_path / "tw.db", args=["--log-format", "json"])
+    daemons.append(d)
+    d.wait_for("both sources fetched", lambda: len(d.query("select 1 from fetches")) >= 2)
+    code, _ = d.terminate()
+    assert code == 0
+    records = [json.loads(line) for line in d.stderr().splitlines()]  # one event per line
+    assert {"ts", "level", "logger", "msg"} <= set(records[0])
+    assert any(r["level"] == "warning" and "source broken failed" in r["msg"]
+               for r in records)

@@ -211,3 +211,35 @@ def test_stop_drains_in_flight_work_within_grace(store):
     assert took < 2.5
     assert [o.source for o in outcomes] == ["good"]  # the hung one was dropped, unwritten
     assert store.query("select count(*) as n from fetches where source = 'stuck'")[0]["n"] == 0
+
+
+class Wordy(Source):
+    """Many long items: enough to overflow a nearly full database."""
+
+    type_name = "test-wordy"
+
+    def fetch(self, ctx: FetchContext) -> list[Item]:
+        return [Item(title=f"Kampanye iklan kreatif nomor {i}", guid=f"w{i}",
+                     summary="Ulasan panjang tentang produksi iklan. " * 200)
+                for i in range(200)]
+
+
+def test_disk_full_rolls_back_the_whole_result(store):
+    # SQLITE_FULL, the error a full disk gives, reproduced by capping the database's pages
+    pages = store.db.execute("pragma page_count").fetchone()[0]
+    store.db.execute(f"pragma max_page_count = {pages + 20}")
+    pool = FetchPool(store, Config(), hang_timeout=5)
+    assert pool.submit(src(Wordy, "wordy"))
+    out = wait_until(lambda g: len(g) >= 1, pool)[0]
+    assert not out.stored and "full" in out.error
+    assert store.query("select count(*) as n from items")[0]["n"] == 0
+    assert store.query("select count(*) as n from fetches")[0]["n"] == 0
+    assert store.db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    # space is freed: the kept error event is written, and the source can be stored
+    store.db.execute("pragma max_page_count = 1073741823")
+    pool.poll()
+    assert "full" in store.query("select message from events")[0]["message"]
+    assert pool.submit(src(Wordy, "wordy"))
+    assert wait_until(lambda g: len(g) >= 1, pool)[0].stored
+    assert store.query("select count(*) as n from items")[0]["n"] == 200
+    pool.close()

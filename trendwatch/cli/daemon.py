@@ -16,7 +16,11 @@ from .app import App, pass_app
                    "0 if every source worked, 1 if some failed (the rest is still stored).")
 @pass_app
 def run(app: App, once: bool) -> None:
-    """Run the daemon: fetch sources on schedule, rank, build the daily digest."""
+    """Run the daemon: fetch sources on schedule, rank, build the daily digest.
+
+    One daemon per database (a second one is refused); `status`, `suggestions` and
+    `serve` keep working meanwhile. SIGTERM or Ctrl-C stops it cleanly within 10 s.
+    See docs/service.md to run it under systemd."""
     from ..daemon import run_daemon, run_once
 
     if once:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import email.utils
 import http.server
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import tracemalloc
@@ -50,7 +53,7 @@ class LocalServer:
     Records every request (path and headers) and the most requests it had in flight at once.
     """
 
-    def __init__(self, host: str = "127.0.0.1"):
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None):
         self.routes: dict[str, Handler] = {}
         self.seen: list[tuple[str, dict[str, str]]] = []
         self.active = self.max_active = 0
@@ -82,6 +85,8 @@ class LocalServer:
 
         self.httpd = http.server.ThreadingHTTPServer((host, 0), _Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.host = host
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
@@ -513,3 +518,74 @@ def test_watchdog_runs_due_callbacks_in_order_and_skips_cancelled() -> None:
     dog.cancel(dog.schedule(0.1, lambda: fired.append("cancelled")))
     assert done.wait(2)
     assert fired == ["early", "late"]
+
+
+def test_https_goes_through_the_same_guard() -> None:
+    with socket.socket() as probe:  # a port nobody listens on: the guard refuses first
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    f = Fetcher(FetchConfig(allow_private=False, timeout=2), address_allowed=only("127.0.0.2"))
+    with pytest.raises(BlockedAddress, match=r"localhost \(127\.0\.0\.1\)"):
+        f.client().get(f"https://localhost:{port}/feed.xml")
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost: (cert, key)."""
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl command")
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[Path, Path]) -> Iterator[LocalServer]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    server = LocalServer("127.0.0.1", tls=context)
+    server.routes["/feed.xml"] = lambda h: send(h, 200, RSS)
+    yield server
+    server.close()
+
+
+def test_https_certificates_are_verified(tls_server: LocalServer,
+                                         certificate: tuple[Path, Path]) -> None:
+    url = f"https://localhost:{tls_server.port}/feed.xml"
+    with pytest.raises(FetchError, match=r"could not fetch .*certificate verify failed"):
+        fetcher().client().get(url)
+    trusting = fetcher()
+    trusting.tls_context.load_verify_locations(certificate[0])
+    assert trusting.client().get(url).body == RSS
+
+
+def test_trickled_tls_handshake_is_cut_off_at_the_deadline() -> None:
+    """A server that answers the ClientHello one byte a second (each byte inside the
+    per-read timeout) must not hold the request past the deadline."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)  # the ClientHello
+            conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KB follows...
+            while not stop.wait(0.5):
+                try:
+                    conn.sendall(b"\x02")  # ...very slowly
+                except OSError:
+                    return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"timed out after 1.5s"):
+            fetcher(timeout=1.5).client().get(
+                f"https://localhost:{listener.getsockname()[1]}/feed.xml")
+        assert time.monotonic() - started < 3.5
+    finally:
+        stop.set()
+        listener.close()

@@ -27,6 +27,7 @@ import heapq
 import ipaddress
 import itertools
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.connection import allowed_gai_family
+from urllib3.util.ssl_ import create_urllib3_context
 
 from . import __version__
 from .api import Response
@@ -207,6 +209,18 @@ class _GuardMixin:
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
 
 
+def tls_context() -> ssl.SSLContext:
+    """urllib3's default TLS settings, certificates verified against the system store.
+
+    Ours rather than urllib3's implicit one so it can be inspected and, in tests, taught a
+    local CA. The handshake needs no watchdog: CPython bounds a whole handshake by the
+    socket timeout (the connect timeout, never more than what is left of the deadline).
+    """
+    context = create_urllib3_context()
+    context.load_default_certs()
+    return context
+
+
 def _pool_classes(policy: AddressPolicy | None) -> dict[str, type]:
     attrs = {"policy": staticmethod(policy) if policy else None}
     http_conn = type("GuardedHTTPConnection", (_GuardMixin, HTTPConnection), attrs)
@@ -279,8 +293,10 @@ class Fetcher:
             address_allowed or DEFAULT_POLICY)
         #: Longest wait for a free per-host slot before giving up (not part of the deadline).
         self.slot_wait = 3 * config.timeout
+        #: The TLS context of every https connection (tests add a CA to it).
+        self.tls_context = tls_context()
         self.pool = urllib3.PoolManager(num_pools=64, maxsize=config.per_host, block=False,
-                                        retries=False)
+                                        retries=False, ssl_context=self.tls_context)
         self.pool.pool_classes_by_scheme = _pool_classes(self.policy)
         self._host_lock = threading.Lock()
         self._host_sems: dict[str, threading.BoundedSemaphore] = {}

@@ -480,3 +480,23 @@ def test_json_log_lines(server, write_config, tmp_path, daemons):
     assert {"ts", "level", "logger", "msg"} <= set(records[0])
     assert any(r["level"] == "warning" and "source broken failed" in r["msg"]
                for r in records)
+
+
+def test_a_clock_stepping_back_does_not_stall_the_schedule(local_daemon, server):
+    start = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        d = local_daemon({"good": "/good.xml"}, every="10m")
+        d.start()
+        try:
+            run_ticks(d, lambda: d.outcomes >= 1)
+            clock.move_to(start - timedelta(days=1))  # NTP fixes a clock that ran a day fast
+            d.tick()
+            with Store(d.db_path) as store:
+                due = store.query("select next_due_at from sources")[0]["next_due_at"]
+            expected = start - timedelta(days=1) + timedelta(minutes=10)  # moved back too
+            assert abs(datetime.fromisoformat(due) - expected) < timedelta(minutes=1)
+            clock.shift(timedelta(minutes=11))
+            run_ticks(d, lambda: d.outcomes >= 2)  # ten minutes later, not a day later
+            assert server.hits["/good.xml"] == 2
+        finally:
+            d.shutdown()

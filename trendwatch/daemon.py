@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +57,9 @@ log = logging.getLogger(__name__)
 #: (a CLI verdict, a web click) before the write is rolled back and retried later, so a
 #: stuck writer elsewhere cannot keep SIGTERM from being honoured in time.
 DAEMON_BUSY_TIMEOUT_MS = 500
+
+#: A backwards wall-clock step larger than this (seconds) is treated as a clock jump.
+CLOCK_JUMP = 120.0
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ class Daemon:
         self._retry_at: dict[str, float] = {}
         self._ranked_up_to = 0             # highest item id the last ranking saw
         self._last_digest: datetime | None = None
+        self._clock_ref: tuple[datetime, float] | None = None  # (wall, monotonic) last tick
         self.outcomes = 0                  # fetch results stored (for tests and benchmarks)
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -211,8 +215,8 @@ class Daemon:
             self.pool.drain(self.options.shutdown_grace)
         if self.jobs is not None:
             self.jobs.stop(self.options.job_grace)
-        try:
-            self._write_daemon_row({"stopped_at": iso(utcnow())})
+        try:  # one attempt: an abandoned job may hold the write lock, and time is short
+            self._write_daemon_row({"stopped_at": iso(utcnow())}, retries=0)
         except Exception as err:  # the database is the problem: the lock still goes
             log.error("could not record the stop: %s", err)
         self._close()
@@ -238,10 +242,34 @@ class Daemon:
         done = self.pool.poll(timeout=wait)
         if self.stop_event.is_set():
             return done
+        self._check_clock()
         self._dispatch()
         self._check_abandoned()
         self.scheduler.run_pending()
         return done
+
+    def _check_clock(self) -> None:
+        """Follow the wall clock when it jumps *back* (a wrong RTC fixed by NTP, a VM
+        restored from a snapshot): every ``next_due_at`` moves back by the same amount,
+        otherwise no source would be fetched until the clock caught up again. (Forward
+        jumps need nothing: everything overdue runs once.)"""
+        assert self.store is not None
+        wall, mono = utcnow(), time.monotonic()
+        if self._clock_ref is not None:
+            prev_wall, prev_mono = self._clock_ref
+            jump = (wall - prev_wall).total_seconds() - (mono - prev_mono)
+            if jump < -CLOCK_JUMP:
+                msg = f"wall clock went back {-jump:.0f}s; source schedules moved back too"
+                log.warning(msg)
+                delta = timedelta(seconds=jump)
+                with self.store.write() as db:
+                    for row in db.query("select name, next_due_at from sources "
+                                        "where next_due_at is not null"):
+                        due = parse_iso(row["next_due_at"])
+                        if due is not None:
+                            db["sources"].update(row["name"], {"next_due_at": iso(due + delta)})
+                self.store.event("warning", "daemon", "clock", msg)
+        self._clock_ref = (wall, mono)
 
     def _dispatch(self) -> None:
         assert self.pool is not None and self.store is not None
@@ -354,10 +382,10 @@ class Daemon:
                                 "started_at": now, "heartbeat_at": now, "stopped_at": None,
                                 "version": __version__})
 
-    def _write_daemon_row(self, values: dict[str, Any]) -> None:
+    def _write_daemon_row(self, values: dict[str, Any], retries: int = 5) -> None:
         if self.store is None:
             return
-        with self.store.write() as db:
+        with self.store.write(retries=retries) as db:
             db["daemon"].upsert({"id": 1, **values}, pk="id")
 
 

@@ -162,6 +162,10 @@ def test_accept_changes_the_database_and_returns_to_the_list(client, db_path):
     assert fb == {"verdict": "accept", "reason": None, "item_id": 3}
     backlog = client.get("/backlog").get_data(as_text=True)
     assert 'id="s3"' in backlog and 'name="planned_for"' in backlog
+    # A mis-tapped Accept is taken back from the backlog.
+    client.post("/suggestions/3/verdict", data={"csrf_token": csrf(client, "/backlog"),
+                                                "verdict": "snooze", "next": "/backlog"})
+    assert 'id="s3"' not in client.get("/backlog").get_data(as_text=True)
 
 
 def test_reject_with_a_reason_and_with_wrong_theme(client, db_path):

@@ -302,7 +302,10 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
     @app.get("/backlog")
     def backlog() -> Any:
         rows = queries.backlog(stores.get(), config)
-        return render_template("backlog.html", rows=rows, today=queries.today(tz),
+        today = queries.today(tz)
+        # Verdict buttons here too: a mis-tapped Accept is taken back from the backlog.
+        return render_template("backlog.html", rows=rows, today=today,
+                               snooze_choices=_snooze_choices(today),
                                ics=_calendar_export() is not None)
 
     @app.get("/backlog.ics")

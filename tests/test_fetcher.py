@@ -589,3 +589,38 @@ def test_trickled_tls_handshake_is_cut_off_at_the_deadline() -> None:
     finally:
         stop.set()
         listener.close()
+
+
+def test_a_round_stores_validators_and_the_next_round_costs_a_304(server: LocalServer,
+                                                                  tmp_path: Path) -> None:
+    """Through the real pipeline: the ETag stored by round one is sent by round two, the 304
+    stores nothing new, and a changed feed adds only its new entry."""
+    body = {"rss": RSS, "etag": '"v1"'}
+
+    def feed(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.headers.get("If-None-Match") == body["etag"]:
+            send(h, 304)
+        else:
+            send(h, 200, body["rss"], {"ETag": body["etag"],
+                                       "Content-Type": "application/rss+xml"})
+
+    server.routes["/feed.xml"] = feed
+    sources = [configure_source("rss", name="berita-film", url=server.url("/feed.xml"))]
+    config = Config().model_copy(update={"fetch": FetchConfig(allow_private=True, timeout=2)})
+    with Store(tmp_path / "tw.db") as store:
+        (first,) = run_round(store, sources, config)
+        assert (first.status, first.items_new) == ("ok", 2)
+        assert store.query("select etag from http_cache") == [{"etag": '"v1"'}]
+
+        (second,) = run_round(store, sources, config)
+        assert server.seen[-1][1]["if-none-match"] == '"v1"'
+        assert (second.status, second.items_new, second.items_seen) == ("not_modified", 0, 0)
+
+        extra = (b"<item><title>Trailer film animasi keluarga rilis</title>"
+                 b"<link>https://film.example.id/2026/11/animasi-keluarga</link></item></channel>")
+        body.update(rss=RSS.replace(b"</channel>", extra), etag='"v2"')
+        (third,) = run_round(store, sources, config)
+        assert (third.status, third.items_new, third.items_seen) == ("ok", 1, 2)
+        assert store.db["items"].count == 3
+        assert [r["status"] for r in store.query("select status from fetches order by id")] \
+            == ["ok", "not_modified", "ok"]

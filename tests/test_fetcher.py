@@ -624,3 +624,40 @@ def test_a_round_stores_validators_and_the_next_round_costs_a_304(server: LocalS
         assert store.db["items"].count == 3
         assert [r["status"] for r in store.query("select status from fetches order by id")] \
             == ["ok", "not_modified", "ok"]
+
+
+def test_a_hanging_dns_lookup_is_cut_off_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+    release = threading.Event()
+
+    def slow(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host == "slow-dns.example.test":
+            release.wait(10)  # a resolver that never answers
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match=r"timed out after 1s"):
+            fetcher(timeout=1).client().get("http://slow-dns.example.test/feed.xml")
+        assert time.monotonic() - started < 2.5
+    finally:
+        release.set()
+
+
+def test_an_unknown_host_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def nxdomain(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", nxdomain)  # no DNS needed to test this
+    with pytest.raises(FetchError, match=r"^could not fetch \S+: Failed to resolve "
+                                         r"'no-such-host\.invalid'"):
+        fetcher().client().get("http://no-such-host.invalid/feed.xml")
+
+
+def test_a_refused_connection_is_not_called_a_timeout() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FetchError, match=r"could not fetch .*(refused|failed)"):
+        fetcher().client().get(f"http://127.0.0.1:{port}/feed.xml")

@@ -26,6 +26,7 @@ import hashlib
 import heapq
 import ipaddress
 import itertools
+import re
 import socket
 import ssl
 import threading
@@ -169,11 +170,14 @@ class _GuardMixin:
     def _new_conn(self) -> socket.socket:
         host: str = self.host  # type: ignore[attr-defined]
         dns_host = getattr(self, "_dns_host", host).strip("[]")
+        timeout = self.timeout  # type: ignore[attr-defined]
+        limit = float(timeout) if isinstance(timeout, int | float) else None
         try:
-            infos = socket.getaddrinfo(dns_host, self.port,  # type: ignore[attr-defined]
-                                       allowed_gai_family(), socket.SOCK_STREAM)
+            infos = _resolve(dns_host, self.port, limit)  # type: ignore[attr-defined]
         except socket.gaierror as err:
             raise NameResolutionError(host, self, err) from err  # type: ignore[arg-type]
+        except TimeoutError as err:
+            raise ConnectTimeoutError(self, f"resolving {host} timed out") from err
         refused: list[str] = []
         error: OSError | None = None
         for family, socktype, proto, _, sockaddr in infos:
@@ -185,7 +189,6 @@ class _GuardMixin:
             try:
                 for opt in self.socket_options or ():  # type: ignore[attr-defined]
                     sock.setsockopt(*opt)
-                timeout = self.timeout  # type: ignore[attr-defined]
                 if timeout is None or isinstance(timeout, int | float):
                     sock.settimeout(timeout)
                 sock.connect(sockaddr)
@@ -207,6 +210,36 @@ class _GuardMixin:
         # a pooled connection skips _new_conn: register its socket here too
         _watch(self.sock)  # type: ignore[attr-defined]
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+def _resolve(host: str, port: int, timeout: float | None) -> list[Any]:
+    """``getaddrinfo`` under a time limit. The C resolver can't be interrupted and a broken
+    DNS server can hold it for half a minute, so the lookup runs in a daemon thread that
+    is left behind if it is too slow. An address literal needs no thread."""
+    family = allowed_gai_family()
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            box["infos"] = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        except Exception as err:  # handed to the caller below
+            box["error"] = err
+        finally:
+            done.set()
+
+    threading.Thread(target=lookup, name="fetch-dns", daemon=True).start()
+    if not done.wait(timeout):
+        raise TimeoutError(f"resolving {host} took more than {timeout:g}s")
+    if "error" in box:
+        raise box["error"]
+    return list(box["infos"])
 
 
 def tls_context() -> ssl.SSLContext:
@@ -412,7 +445,11 @@ class Fetcher:
                                      ) from None
                 raise
             except Exception as err:
-                if expired.is_set() or isinstance(err, urllib3.exceptions.TimeoutError):
+                # NewConnectionError (refused, unknown host) subclasses ConnectTimeoutError
+                # in urllib3 2.x: it is not a timeout
+                timed_out = isinstance(err, urllib3.exceptions.TimeoutError) and not isinstance(
+                    err, NewConnectionError)
+                if expired.is_set() or timed_out:
                     raise FetchError(f"timed out after {cfg.timeout:g}s fetching {url}") from None
                 reason = getattr(err, "reason", None) or err
                 if isinstance(reason, BlockedAddress):
@@ -477,9 +514,9 @@ def _lower(headers: Any) -> dict[str, str]:
 
 def _describe(err: BaseException) -> str:
     text = str(err)
-    # urllib3 wraps messages like "<urllib3.connection...>: Failed to establish..."
-    if ">: " in text:
-        text = text.split(">: ", 1)[1]
+    # urllib3 prefixes messages with the connection: "<urllib3.connection...>: Failed to..."
+    # or "GuardedHTTPConnection(host='x', port=80): Failed to resolve..."
+    text = re.sub(r"^(<[^>]*>|\w+\(host=[^)]*\)): ", "", text)
     return text or type(err).__name__
 
 

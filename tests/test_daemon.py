@@ -326,7 +326,7 @@ def local_daemon(server, write_config, tmp_path):
                            .read_text("utf-8"))
         host = load_plugins()
         opts = DaemonOptions(**{"tick": 0.05, **options})
-        return Daemon(cfg, cfg.bind_sources(host), tmp_path / "tw.db", host=host, options=opts)
+        return Daemon(cfg, cfg.bind_sources(host), tmp_path / "tw.db", options=opts)
 
     return make
 

@@ -3,6 +3,7 @@ runs once), the background job runner, and the fake-clock testing aid."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -150,3 +151,59 @@ def test_fake_clock_testing_aid(monkeypatch):
         install_fake_clock()
     monkeypatch.delenv("TRENDWATCH_FAKE_TIME")
     assert install_fake_clock() is None
+
+
+# -- jobs in a child process (what the daemon uses) --------------------------------------
+
+
+def write_event(store: Store, message: str) -> None:
+    """A job: proves it ran with its own connection to the same database."""
+    store.event("info", "job", "child", f"{message} from pid {os.getpid()}")
+
+
+def failing_job(store: Store) -> None:
+    raise RuntimeError("model file corrupt")
+
+
+def sleeping_job(store: Store, seconds: float) -> None:
+    with store.write() as db:  # holds a write transaction while it sleeps
+        db["events"].insert({"at": "x", "level": "info", "kind": "job", "subject": "half",
+                             "message": "must never be committed"})
+        time.sleep(seconds)
+
+
+def test_isolated_jobs_run_in_a_child_process_and_report_errors(tmp_path, store):
+    runner = JobRunner(tmp_path / "tw.db", isolate=True)
+    assert runner.submit("hello", write_event, "hello")
+    assert runner.submit("broken", failing_job)
+    assert runner.wait_idle(60)
+    events = store.query("select subject, message, detail from events order by id")
+    assert events[0]["subject"] == "child" and str(os.getpid()) not in events[0]["message"]
+    assert events[1]["subject"] == "broken"
+    assert events[1]["message"] == "RuntimeError: model file corrupt"
+    assert "Traceback" in events[1]["detail"] and "failing_job" in events[1]["detail"]
+    assert runner.stop(1)
+
+
+def test_isolated_job_is_killed_at_shutdown_and_rolled_back(tmp_path, store):
+    runner = JobRunner(tmp_path / "tw.db", isolate=True)
+    runner.submit("slow", sleeping_job, 60)
+    deadline = time.monotonic() + 30
+    while runner._child is None or not runner._child.is_alive():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.5)  # inside its transaction by now
+    started = time.monotonic()
+    assert runner.stop(0.2) is False
+    assert time.monotonic() - started < 5
+    assert store.query("select count(*) as n from events where subject = 'half'")[0]["n"] == 0
+    assert store.db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_isolated_job_past_its_timeout_is_killed_and_reported(tmp_path, store):
+    runner = JobRunner(tmp_path / "tw.db", isolate=True, timeout=2)
+    runner.submit("stuck", sleeping_job, 60)
+    assert runner.wait_idle(30)
+    event = store.query("select subject, message from events")[0]
+    assert event == {"subject": "stuck", "message": "job did not finish within 2s; killed"}
+    runner.stop(1)

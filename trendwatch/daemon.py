@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .config import Config, ConfiguredNotifier, ConfiguredSource
+from .config import Config, ConfiguredSource
 from .lock import DaemonLock
 from .pipeline import FetchOutcome, FetchPool, due_sources, run_round
 from .scheduler import (
@@ -77,6 +77,10 @@ class DaemonOptions:
     #: service manager (Restart=on-failure) starts a clean process.
     max_abandoned: int = 8
     store_retry: float = 30.0       # a result the database refused: refetch after this
+    #: Ranking, retraining and the digest run in a child process each time, so their memory
+    #: (scikit-learn, feature matrices) returns to the system and a hung job can be killed.
+    isolate_jobs: bool = True
+    job_timeout: float = 3600.0
 
 
 def today_local(config: Config, now: datetime) -> date:
@@ -98,6 +102,35 @@ def retrain(store: Store, config: Config, now: datetime | None = None) -> Any:
     from .suggest import train_model
 
     return train_model(store, config, now=now or utcnow())
+
+
+# -- jobs (module level: they run in a child process, see JobRunner) ---------------------
+# ``now`` comes from the daemon, so a test clock in the daemon also rules its jobs.
+
+
+def job_rank(store: Store, config: Config, now: datetime) -> None:
+    from .plugins import load_plugins
+
+    rank_and_list(store, config, load_plugins(), now)
+
+
+def job_retrain(store: Store, config: Config, now: datetime) -> None:
+    retrain(store, config, now)
+
+
+def job_digest(store: Store, config: Config, now: datetime) -> None:
+    """Rank (today's list fresh), then build, store, write and send the digest."""
+    from .digest import build_digest
+    from .plugins import load_plugins
+
+    host = load_plugins()
+    try:  # a ranking failure must not cost the digest (broken sources come first in it)
+        rank_and_list(store, config, host, now)
+    except Exception as err:
+        report_job_error(store, "rank", err)
+    result = build_digest(store, config, host, config.bind_notifiers(host), now=now)
+    log.info("digest built: %s suggestions, %d broken sources",
+             result.get("n_suggestions"), len(result.get("broken_sources") or []))
 
 
 # -- run --once -------------------------------------------------------------------------
@@ -136,15 +169,11 @@ class Daemon:
     """The long-running service. ``run()`` blocks until SIGTERM/SIGINT or ``stop``."""
 
     def __init__(self, config: Config, sources: Sequence[ConfiguredSource], db_path: Path, *,
-                 host: PluginHost | None = None,
-                 notifiers: Sequence[ConfiguredNotifier] = (),
                  options: DaemonOptions | None = None) -> None:
         self.config = config
         self.all_sources = list(sources)
         self.sources = [s for s in sources if s.table.enabled]
         self.db_path = Path(db_path)
-        self.host = host
-        self.notifiers = list(notifiers)
         self.options = options or DaemonOptions()
         self.stop_event = threading.Event()
         self.exit_code = 0
@@ -171,7 +200,9 @@ class Daemon:
             self._record_start()
             self.pool = FetchPool(self.store, self.config, hang_timeout=self.options.hang_timeout,
                                   on_outcome=self._on_outcome)
-            self.jobs = JobRunner(self.db_path, on_error=self._job_failed)
+            self.jobs = JobRunner(self.db_path, on_error=self._job_failed,
+                                  isolate=self.options.isolate_jobs,
+                                  timeout=self.options.job_timeout)
             self.scheduler = self._schedule_jobs()
         except BaseException:
             self._close()
@@ -324,12 +355,11 @@ class Daemon:
         if top <= self._ranked_up_to:
             return False
         self._ranked_up_to = top
-        return self.jobs.submit("rank", lambda store: rank_and_list(
-            store, self.config, self.host))
+        return self.jobs.submit("rank", job_rank, self.config, utcnow())
 
     def queue_retrain(self) -> bool:
         assert self.jobs is not None
-        return self.jobs.submit("retrain", lambda store: retrain(store, self.config))
+        return self.jobs.submit("retrain", job_retrain, self.config, utcnow())
 
     def check_digest(self) -> bool:
         """Queue the digest when its local time has come (once per slot)."""
@@ -340,19 +370,7 @@ class Daemon:
             return False
         self._last_digest = now  # claimed now: the check runs every second
         log.info("digest due (slot %s)", slot.isoformat())
-        return self.jobs.submit("digest", self._build_digest)
-
-    def _build_digest(self, store: Store) -> None:
-        from .digest import build_digest
-
-        now = utcnow()
-        try:  # today's list, freshly ranked; a ranking failure must not cost the digest
-            rank_and_list(store, self.config, self.host, now)
-        except Exception as err:
-            report_job_error(store, "rank", err)
-        result = build_digest(store, self.config, self.host, self.notifiers, now=now)
-        log.info("digest built: %s suggestions, %d broken sources",
-                 result.get("n_suggestions"), len(result.get("broken_sources") or []))
+        return self.jobs.submit("digest", job_digest, self.config, now)
 
     def _job_failed(self, name: str, err: BaseException) -> None:
         if name == "rank":
@@ -393,8 +411,8 @@ def run_daemon(app: App) -> int:
     """``trendwatch run``: the service, until SIGTERM/SIGINT. Exit code 0 on a clean stop."""
     traveller = install_fake_clock()
     try:
-        daemon = Daemon(app.config, app.sources, app.db_path, host=app.host,
-                        notifiers=app.notifiers)
+        app.notifiers  # noqa: B018 - validate [[notifiers]] now; jobs bind them in their process
+        daemon = Daemon(app.config, app.sources, app.db_path)
         app.close()  # the daemon opens its own connection (with a short busy timeout)
         return daemon.run()
     finally:

@@ -147,28 +147,65 @@ class GuardedScheduler:
         self.scheduler.clear()
 
 
-class JobRunner:
-    """Runs slow jobs (ranking, digest, retraining) one at a time in a background thread,
-    so the fetch loop keeps dispatching meanwhile.
+class JobError(Exception):
+    """A job failed in its child process; carries the child's traceback."""
 
-    The thread opens its own database connection (SQLite connections are not shared across
-    writers); each job's writes are its own transactions. A job already queued or running
-    is not queued again, so a burst of triggers collapses into one run.
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def _child_main(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...],
+                db_path: str, log_level: int, log_format: str) -> None:
+    """Entry point of a job's child process: run ``fn(store, *args)``, report back."""
+    from .logs import setup_logging
+
+    setup_logging(fmt=log_format)
+    logging.getLogger("trendwatch").setLevel(log_level)
+    try:
+        with Store(db_path, migrate=False) as store:
+            fn(store, *args)
+        conn.send(("ok", None, None))
+    except BaseException as err:
+        conn.send(("error", f"{type(err).__name__}: {err}", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+class JobRunner:
+    """Runs slow jobs (ranking, digest, retraining) one at a time, off the fetch loop.
+
+    With ``isolate`` (what the daemon uses) each job runs in a fresh child process: the
+    ~110 MB scikit-learn brings, and whatever a job allocates, goes back to the system
+    when it ends, so months of ranking can't grow the daemon; a job that hangs is killed
+    after ``timeout``; and at shutdown a running job is terminated, its open transaction
+    rolled back by SQLite. Job functions must then be module-level (picklable) and get
+    ``(store, *args)``. Without ``isolate`` jobs run on the runner's thread (tests).
+
+    A job already queued or running is not queued again, so a burst of triggers collapses
+    into one run. Errors are logged and stored as events; the runner goes on.
     """
 
     def __init__(self, db_path: str | os.PathLike[str],
-                 on_error: Callable[[str, BaseException], None] | None = None) -> None:
-        self.db_path = db_path
+                 on_error: Callable[[str, BaseException], None] | None = None, *,
+                 isolate: bool = False, timeout: float = 3600.0) -> None:
+        self.db_path = str(db_path)
         self.on_error = on_error
-        self._queue: queue.Queue[tuple[str, Callable[[Store], Any]] | None] = queue.Queue()
+        self.isolate = isolate
+        self.timeout = timeout
+        self._queue: queue.Queue[tuple[str, Callable[..., Any], tuple[Any, ...]] | None] = \
+            queue.Queue()
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._current: str | None = None
+        self._child: Any = None
         self._closed = False
+        self._store: Store | None = None
         self._thread = threading.Thread(target=self._loop, name="jobs", daemon=True)
         self._thread.start()
 
-    def submit(self, name: str, fn: Callable[[Store], Any]) -> bool:
+    def submit(self, name: str, fn: Callable[..., Any], *args: Any) -> bool:
+        """Queue ``fn(store, *args)``; False if stopped or ``name`` is already queued."""
         with self._lock:
             if self._closed:
                 return False
@@ -176,7 +213,7 @@ class JobRunner:
                 log.info("job %s is already queued or running; not queued again", name)
                 return False
             self._pending.add(name)
-        self._queue.put((name, fn))
+        self._queue.put((name, fn, args))
         return True
 
     @property
@@ -184,32 +221,76 @@ class JobRunner:
         with self._lock:
             return bool(self._pending)
 
+    def _events(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.db_path, migrate=False)
+        return self._store
+
     def _loop(self) -> None:
-        store: Store | None = None
         try:
             while True:
                 entry = self._queue.get()
                 if entry is None:
                     return
-                name, fn = entry
+                name, fn, args = entry
                 self._current = name
                 started = time.monotonic()
                 try:
-                    if store is None:
-                        store = Store(self.db_path, migrate=False)
-                    fn(store)
+                    if self.isolate:
+                        self._run_child(name, fn, args)
+                    else:
+                        fn(self._events(), *args)
                     log.info("job %s done in %.1fs", name, time.monotonic() - started)
                 except Exception as err:
-                    report_job_error(store, name, err)
-                    if self.on_error:
-                        self.on_error(name, err)
+                    if not self._closed:
+                        self._report(name, err)
                 finally:
                     self._current = None
                     with self._lock:
                         self._pending.discard(name)
         finally:
-            if store is not None:
-                store.close()
+            if self._store is not None:
+                self._store.close()
+
+    def _report(self, name: str, err: Exception) -> None:
+        store = self._events()
+        if isinstance(err, JobError):
+            log.error("job %s failed: %s", name, err)
+            store.event("error", "job", name, str(err), err.detail)
+        else:
+            report_job_error(store, name, err)
+        if self.on_error:
+            self.on_error(name, err)
+
+    def _run_child(self, name: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        import multiprocessing
+
+        # spawn, not fork: forking a process that runs threads can copy a held lock
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe(duplex=False)
+        root = logging.getLogger("trendwatch")
+        fmt = "json" if any(type(h.formatter).__name__ == "JsonFormatter"
+                            for h in root.handlers) else "text"
+        proc = ctx.Process(target=_child_main, name=f"trendwatch-job-{name}", daemon=True,
+                           args=(child, fn, args, self.db_path, root.getEffectiveLevel(), fmt))
+        proc.start()
+        child.close()
+        self._child = proc
+        try:
+            proc.join(self.timeout)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+                raise JobError(f"job did not finish within {self.timeout:g}s; killed")
+            result = parent.recv() if parent.poll() else None
+        finally:
+            self._child = None
+            parent.close()
+        if result is None:
+            raise JobError(f"job process died (exit code {proc.exitcode}) without a result")
+        status, message, detail = result
+        if status != "ok":
+            raise JobError(message, detail)
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no job is queued or running; False on timeout."""
@@ -221,15 +302,26 @@ class JobRunner:
         return True
 
     def stop(self, grace: float) -> bool:
-        """No new jobs; give the running one ``grace`` seconds. A job still running after
-        that is abandoned: the process exits under it and SQLite rolls back its open
-        transaction, so nothing half-written remains. Returns True if it stopped cleanly."""
+        """No new jobs; give the running one ``grace`` seconds. Then a child process is
+        terminated (SQLite rolls back its open transaction: nothing half-written); a job
+        on the thread is abandoned, with the same effect when the process exits. Returns
+        True if everything stopped within the grace."""
         with self._lock:
             self._closed = True
         self._queue.put(None)
         self._thread.join(grace)
-        if self._thread.is_alive():
+        if not self._thread.is_alive():
+            return True
+        child = self._child
+        if child is not None:
+            log.warning("job %s still running at shutdown; terminated (its open "
+                        "transaction, if any, is rolled back)", self._current)
+            child.terminate()
+            child.join(2)
+            if child.is_alive():
+                child.kill()
+            self._thread.join(1)
+        else:
             log.warning("job %s still running at shutdown; abandoned (its transaction, if "
                         "any, is rolled back)", self._current)
-            return False
-        return True
+        return False

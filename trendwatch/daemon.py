@@ -70,8 +70,10 @@ class DaemonOptions:
     heartbeat_every: float = 30.0   # the `daemon` row's heartbeat_at, read by `status`
     rank_every: float = 15 * 60.0   # re-rank and refresh today's list when items are new
     housekeeping_every: float = 3600.0
-    shutdown_grace: float = 5.0     # in-flight fetches get this long after SIGTERM
-    job_grace: float = 2.0          # then the running job (ranking, digest) this long
+    # After SIGTERM: in-flight fetches get shutdown_grace, then a running job job_grace
+    # before it is terminated; with the rest this stays well under 10 s in all.
+    shutdown_grace: float = 4.0
+    job_grace: float = 1.0
     hang_timeout: float | None = None  # default: 4 x [fetch] timeout + 10 s
     #: Hung plugin threads cannot be killed; past this many the daemon exits with 1 so the
     #: service manager (Restart=on-failure) starts a clean process.

@@ -316,8 +316,8 @@ class JobRunner:
         if child is not None:
             log.warning("job %s still running at shutdown; terminated (its open "
                         "transaction, if any, is rolled back)", self._current)
-            child.terminate()
-            child.join(2)
+            child.terminate()  # default SIGTERM action in the child: immediate exit
+            child.join(1)
             if child.is_alive():
                 child.kill()
             self._thread.join(1)

@@ -661,3 +661,17 @@ def test_a_refused_connection_is_not_called_a_timeout() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(FetchError, match=r"could not fetch .*(refused|failed)"):
         fetcher().client().get(f"http://127.0.0.1:{port}/feed.xml")
+
+
+def test_credentials_do_not_follow_a_redirect_to_plain_http(
+        tls_server: LocalServer, server: LocalServer, certificate: tuple[Path, Path]) -> None:
+    tls_server.routes["/api"] = lambda h: send(h, 301, headers={
+        "Location": f"http://localhost:{server.port}/api"})
+    server.routes["/api"] = lambda h: send(h, 200, b"{}")
+    f = fetcher()
+    f.tls_context.load_verify_locations(certificate[0])
+    f.client().get(f"https://localhost:{tls_server.port}/api",
+                   headers={"Authorization": "Bearer rahasia"})
+    assert tls_server.seen[-1][1]["authorization"] == "Bearer rahasia"
+    assert server.seen[-1][1]["host"] == f"localhost:{server.port}"
+    assert "authorization" not in server.seen[-1][1]

@@ -3,7 +3,7 @@
 What it guarantees, whatever a source or a server does:
 
 * http and https only, at most ``max_redirects`` hops, each hop checked again (scheme and
-  address), credentials dropped when a redirect changes host;
+  address), credentials dropped when a redirect changes host or drops to plain http;
 * unless ``allow_private``, no connection to loopback, private, link-local (cloud metadata),
   CGNAT, multicast or reserved addresses: the host name is resolved by us and only
   addresses the policy allows are connected to, so DNS tricks (a name that resolves to
@@ -391,7 +391,9 @@ class Fetcher:
             if len(seen) > cfg.max_redirects:
                 raise FetchError(f"too many redirects (more than {cfg.max_redirects}) "
                                  f"starting at {url}", http_status=status)
-            if urlsplit(target).hostname != host:
+            moved = urlsplit(target)
+            if moved.hostname != host or (parts.scheme, moved.scheme) == ("https", "http"):
+                # another host, or the same one in clear text: no credentials go along
                 headers = {k: v for k, v in headers.items() if k.lower() not in CREDENTIALS}
             seen.append(target)
             current = target

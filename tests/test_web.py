@@ -19,8 +19,9 @@ import pytest
 from websample import WEB_CONFIG, seed
 
 from trendwatch.config import parse_config
+from trendwatch.render import safe_url
 from trendwatch.web import create_app
-from trendwatch.web.security import BindError, check_bind, safe_href, safe_next, secret_path
+from trendwatch.web.security import BindError, check_bind, safe_next, secret_path
 
 TOKEN = "correct-horse-battery-staple-2026"
 
@@ -143,9 +144,42 @@ def test_flash_message_with_a_hostile_title_is_escaped(client):
 
 
 def test_only_http_links_are_followed():
-    assert safe_href("https://example.id/a?b=1") == "https://example.id/a?b=1"
-    for bad in ("javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,x", "", None):
-        assert safe_href(bad) is None
+    assert safe_url("https://example.id/a?b=1") == "https://example.id/a?b=1"
+    assert safe_url(" http://[2001:db8::1]:8080/x ") == "http://[2001:db8::1]:8080/x"
+    for bad in ("javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,x", "", None,
+                "file:///etc/passwd", "ftp://example.id/x", "http:///no-host",
+                "http://[fe80::1/x", "http://[::1]x/", "https://example.id/a\tb",
+                "https://example.id/\x1b[2Jx", "https://example.id/\u202eevil",
+                "https://example.id/a b", "java\nscript:alert(1)"):
+        assert safe_url(bad) is None, bad
+
+
+#: What csv_import, Mastodon and Reddit can store as an item's URL: none may break a page.
+UNPARSABLE_URLS = {3: "http://[fe80::1/x", 4: "https://news.example.id/\x1b[2Jx",
+                   5: "https://news.example.id/\u202eevil", 6: "http://[::1]x/y"}
+
+
+def test_a_stored_url_that_cannot_be_parsed_is_shown_without_a_link(client, db_path):
+    conn = sqlite3.connect(db_path)
+    with conn:
+        for item_id, url in UNPARSABLE_URLS.items():
+            conn.execute("update items set url = ?, title = title || ' tautanrusak' "
+                         "where id = ?", [url, item_id])
+        conn.execute("update suggestions set status = 'accepted', planned_for = '2026-12-07' "
+                     "where item_id in (3, 4)")
+    conn.close()
+    pages = {path: client.get(path) for path in
+             ("/", "/?status=all", "/backlog", "/search?q=tautanrusak")}
+    for path, resp in pages.items():
+        assert resp.status_code == 200, path
+    for path in ("/?status=all", "/backlog", "/search?q=tautanrusak"):
+        html = pages[path].get_data(as_text=True)
+        assert "tautanrusak" in html, path
+        for url in UNPARSABLE_URLS.values():
+            assert f'href="{url}' not in html and "fe80::1" not in html, path
+        assert "\x1b" not in html and "\u202e" not in html
+    # Good links next to the broken ones are still links.
+    assert 'href="https://news.example.id/' in pages["/?status=all"].get_data(as_text=True)
 
 
 # -- verdicts ---------------------------------------------------------------------------
@@ -251,6 +285,32 @@ def test_redirect_after_a_post_stays_on_this_site(client):
                                                            "next": target})
         assert resp.headers["Location"] == "/"
     assert safe_next("/backlog#s3") == "/backlog#s3"
+    assert safe_next("/?theme=advertising&date=2026-12-01#s3") == \
+        "/?theme=advertising&date=2026-12-01#s3"
+    for bad in ("/\t/evil.example", "/\n/evil.example", "/\r\n/evil", "/ /evil.example",
+                "/\x00/evil.example", "/\x7f", "\\\\evil.example", "/\\evil.example",
+                "https:/evil.example", "http://evil.example/", "evil.example", "//evil",
+                "", None):
+        assert safe_next(bad) == "/", bad
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0a/evil.example",
+                                    "/%0d%0a/evil.example", "/%5c/evil.example",
+                                    "/%20/evil.example", "//evil.example", "/%2F/evil.example"])
+def test_login_never_redirects_to_another_site(client, db_path, target):
+    """Without a token /login redirects at once: the target must stay on this site."""
+    resp = client.get(f"/login?next={target}")
+    assert resp.status_code == 302
+    location = resp.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//"), location
+    assert "evil.example" not in location.split("?")[0].lstrip("/").split("/")[0]
+    config = parse_config(WEB_CONFIG + f'\n[web]\nhost = "0.0.0.0"\ntoken = "{TOKEN}"\n')
+    app = create_app(db_path, config)
+    guarded = app.test_client()
+    ok = guarded.post(f"/login?next={target}", data={
+        "csrf_token": csrf(guarded, "/login"), "token": TOKEN})
+    assert ok.status_code == 303
+    assert not ok.headers["Location"].startswith("//"), ok.headers["Location"]
 
 
 # -- CSRF, headers, cookies ---------------------------------------------------------------

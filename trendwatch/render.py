@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
+_BRACKET_HOST = re.compile(r"\[[0-9A-Fa-f:.%\w-]+\](:\d*)?")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|~!])")
 #: Characters left as they are when percent-encoding a URL for a Markdown link: everything
 #: a URL needs except ( ) < > and spaces, which would end the link early.
@@ -33,17 +34,27 @@ def md_escape(value: Any) -> str:
 
 
 def safe_url(value: Any) -> str | None:
-    """The URL if it is http(s) with a host, else None (no javascript:, data:, file:)."""
+    """The URL if we may link to it, else None: the one test for every link we show.
+
+    It must parse (urlsplit raises on ``http://[fe80::1/x``), be http(s) with a host and a
+    valid port, and hold no spaces, control or bidi-override characters (a browser would
+    drop or misread them; a terminal would obey them). No javascript:, data:, file:.
+    """
     if not value:
         return None
     text = str(value).strip()
+    if _CONTROL.search(text) or " " in text:
+        return None
     try:
         parts = urlsplit(text)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not 0-65535
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    if _CONTROL.search(text) or " " in text:
+    # Python < 3.12 accepts text after an IPv6 literal ("http://[::1]x/"); browsers don't.
+    host_port = parts.netloc.rpartition("@")[2]
+    if "[" in host_port and not _BRACKET_HOST.fullmatch(host_port):
         return None
     return text
 

@@ -34,6 +34,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import queries
 from ..errors import TrendwatchError
+from ..render import safe_url
 from ..store import Store, loads, parse_iso
 from . import security
 
@@ -209,7 +210,7 @@ def _install_template_helpers(app: Flask, config: Config) -> None:
         return f"{value:.2f}" if isinstance(value, float) else str(value)
 
     app.jinja_env.filters.update(local=local_time, nice_date=nice_date, percent=percent,
-                                 number=number, safe_href=security.safe_href)
+                                 number=number, safe_url=safe_url)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -135,17 +136,26 @@ def origin_matches(origin: str | None, host: str) -> bool:
     return urlsplit(origin).netloc.lower() == host.lower()
 
 
+#: Every character at or below space, DEL, and the backslash: never in a redirect target.
+_UNSAFE_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only local paths are followed after a form post (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only local paths are followed after a login or a form post (no open redirect).
+
+    Browsers and Werkzeug drop tabs and newlines from a Location and read ``\\`` as ``/``,
+    so ``/\\t/evil.example`` would become ``//evil.example``: any whitespace or control
+    character, any backslash, a scheme or a host makes the target fall back to ``default``.
+    """
+    if not target or _UNSAFE_NEXT.search(target):
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return default
+    if parts.scheme or parts.netloc:
         return default
     return target
 
-
-def safe_href(url: str | None) -> str | None:
-    """Links from feeds are followed only when they are http(s): no ``javascript:``."""
-    if not url:
-        return None
-    url = url.strip()
-    scheme = urlsplit(url).scheme.lower()
-    return url if scheme in ("http", "https") else None

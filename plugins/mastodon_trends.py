@@ -46,7 +46,7 @@ from trendwatch.api import (
     SourceError,
     SourceOptions,
 )
-from trendwatch.feeds import parse_iso_date
+from trendwatch.feeds import http_url, parse_iso_date
 from trendwatch.hookspecs import hookimpl
 
 
@@ -183,7 +183,7 @@ class MastodonTrendsSource(Source):
         day = _day(history, ctx.now)
         return Item(
             title=f"#{name}",
-            url=raw.get("url") if isinstance(raw.get("url"), str) else None,
+            url=http_url(raw.get("url"), self.options.instance),  # type: ignore[attr-defined]
             guid=f"tag:{name.casefold()}:{day.date().isoformat()}",
             published=day,
             kind="tag",
@@ -192,9 +192,13 @@ class MastodonTrendsSource(Source):
         )
 
     def _link(self, raw: dict[str, Any], ctx: FetchContext) -> Item | None:
-        url = raw.get("url") if isinstance(raw.get("url"), str) else None
-        if not url or urlsplit(url).scheme not in ("http", "https"):
-            ctx.warn(f"a trending link has no http(s) url ({url!r}); skipped")
+        # A link card is its URL: without a valid one (not http(s), unparseable, a bad
+        # port) the card is skipped with a warning; the other trends still land.
+        url = http_url(raw.get("url"), self.options.instance)  # type: ignore[attr-defined]
+        if url is None:
+            shown = raw.get("url")
+            ctx.warn(f"a trending link has no valid http(s) url "
+                     f"({shown[:80] if isinstance(shown, str) else shown!r}); skipped")
             return None
         # video and photo cards often have no title: still a trending link
         title = _text(raw.get("title"), 500) or _text(raw.get("description"), 140) or url

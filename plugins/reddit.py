@@ -7,7 +7,8 @@ Reads the public JSON of a listing, ``https://www.reddit.com/r/NAME/hot.json`` (
   published at ``created_utc``;
 * metrics ``score``, ``num_comments``, ``upvote_ratio``; ``extra`` keeps ``flair``,
   ``domain``, ``permalink``, ``subreddit``, ``is_self``;
-* the item's URL is the linked page for link posts and the reddit thread for self posts;
+* the item's URL is the linked page for link posts and the reddit thread for self posts
+  (or when the linked URL is not a valid http(s) URL);
 * NSFW (``over_18``) and stickied (moderator announcement) posts are skipped.
 
 Reddit rate-limits anonymous clients hard. A 429 becomes a clear error ("rate limited by
@@ -32,7 +33,7 @@ import math
 import re
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from pydantic import Field, field_validator
 
@@ -46,7 +47,7 @@ from trendwatch.api import (
     SourceError,
     SourceOptions,
 )
-from trendwatch.feeds import FUTURE_SLACK
+from trendwatch.feeds import FUTURE_SLACK, http_url
 from trendwatch.hookspecs import hookimpl
 
 
@@ -82,6 +83,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if math.isfinite(value) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _wait_hint(err: FetchError) -> float | None:
@@ -180,11 +185,11 @@ class RedditSource(Source):
 
     @staticmethod
     def _item(post: dict[str, Any], title: str, base: str, now: datetime) -> Item:
-        permalink = urljoin(base, str(post.get("permalink") or "")) \
-            if post.get("permalink") else None
-        link = str(post.get("url") or "")
-        if link.startswith("/"):  # crossposts and galleries may link relatively
-            link = urljoin(base, link)
+        # Every URL goes through the one check (http(s), parseable, valid port): a post
+        # linking to "http://x:99999/" keeps its thread link instead of breaking the fetch.
+        # Relative links (crossposts, galleries) resolve against reddit.
+        permalink = http_url(_text(post.get("permalink")), base)
+        link = http_url(_text(post.get("url")), base)
         url = permalink if post.get("is_self") or not link else link
         metrics = {k: v for k in ("score", "num_comments", "upvote_ratio")
                    if (v := _number(post.get(k))) is not None}

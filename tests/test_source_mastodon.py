@@ -215,3 +215,37 @@ def test_full_pipeline(feed_server, fixtures, write_config, cli, tmp_path):
     assert json.loads(rows[0]["metrics"])["uses_today"] == 180
     assert {r["kind"] for r in rows} == {"tag", "link"}
     assert json.loads(rows[4]["extra"])["provider_name"] == "Warta Sinema"
+
+
+def test_malformed_urls_never_take_the_source_down(feed_server, run_source, write_config, cli,
+                                                   tmp_path):
+    """A tag with a bad-port URL keeps the tag (without the URL); a link card whose URL
+    can't be used is skipped with a warning; the rest is stored."""
+    history = [{"day": str(TODAY), "uses": "9", "accounts": "7"}]
+    tags = [{"name": "FilmIndonesia", "url": "https://mastodon.example:99999/tags/x",
+             "history": history},
+            {"name": "Sinema", "url": "https://mastodon.example/tags/sinema", "history": history}]
+    links = [{"url": "https://berita.example:abc/film", "title": "Rusak", "history": history},
+             {"url": "http://[berita.example/film", "title": "Rusak juga", "history": history},
+             {"url": "https://berita.example/film-baru", "title": "Film baru tayang",
+              "history": history}]
+    feed_server.serve(TAGS, json.dumps(tags), "application/json")
+    feed_server.serve(LINKS, json.dumps(links), "application/json")
+    result = run_source("mastodon_trends", instance=feed_server.url("/"), now=NOW)
+    assert [(i.title, i.url) for i in result.items] == [
+        ("#FilmIndonesia", None), ("#Sinema", "https://mastodon.example/tags/sinema"),
+        ("Film baru tayang", "https://berita.example/film-baru")]
+    assert result.status == "partial" and len(result.warnings) == 2
+    assert "'https://berita.example:abc/film'" in result.warnings[0]
+
+    config = write_config(f"""
+        [fetch]
+        allow_private = true
+
+        [[sources]]
+        name = "m"
+        plugin = "mastodon_trends"
+        instance = "{feed_server.url('/')}"
+        """)
+    out = cli("--config", str(config), "--db", str(tmp_path / "tw.db"), "fetch").output
+    assert "m: partial, 3 new, 0 seen" in out, out

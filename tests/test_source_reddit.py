@@ -238,3 +238,39 @@ def test_all_nsfw_subreddit_warns(feed_server, run_source, hot_body):
     assert result.items == [] and result.status == "partial"
     assert result.warnings == ["r/sinemaindo: all 7 posts are NSFW and were skipped "
                                "(is this subreddit right for the brand?)"]
+
+
+def test_bad_link_urls_fall_back_to_the_thread(feed_server, run_source, write_config, cli,
+                                               tmp_path):
+    """A link post whose URL has a bad port (or can't be parsed, or isn't http) keeps its
+    reddit thread as URL; the listing is stored, not rolled back."""
+    posts = [("t3_p1", "https://wartasinema.example:99999/festival", "/r/x/comments/p1/a/"),
+             ("t3_p2", "http://wartasinema.example:abc/", "/r/x/comments/p2/b/"),
+             ("t3_p3", "http://[wartasinema.example/", "/r/x/comments/p3/c/"),
+             ("t3_p4", "javascript:alert(1)", "http://reddit.example:70000/r/x/p4/")]
+    listing = {"kind": "Listing", "data": {"children": [
+        {"kind": "t3", "data": {"name": name, "title": f"Pos {name}", "url": url,
+                                "permalink": permalink, "is_self": False,
+                                "created_utc": 1764290000.0}}
+        for name, url, permalink in posts]}}
+    feed_server.serve(HOT, json.dumps(listing), "application/json")
+    base = feed_server.url("/")
+    result = run(run_source, base)
+    assert result.status == "ok", result.error
+    urls = {i.guid: i.url for i in result.items}
+    assert urls == {"t3_p1": f"{base}r/x/comments/p1/a/", "t3_p2": f"{base}r/x/comments/p2/b/",
+                    "t3_p3": f"{base}r/x/comments/p3/c/", "t3_p4": None}
+    assert "permalink" not in result.items[3].extra
+
+    config = write_config(f"""
+        [fetch]
+        allow_private = true
+
+        [[sources]]
+        name = "r-x"
+        plugin = "reddit"
+        subreddit = "sinemaindo"
+        base_url = "{base}"
+        """)
+    out = cli("--config", str(config), "--db", str(tmp_path / "tw.db"), "fetch").output
+    assert "r-x: ok, 4 new, 0 seen" in out

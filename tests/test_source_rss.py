@@ -466,3 +466,42 @@ def test_refetch_never_duplicates_or_touches_verdicts(feed_server, fixtures, sto
     assert after == before
     kept = store.db["items"].get(horror["id"])
     assert kept["title"] == horror["title"] and kept["first_seen_at"] == horror["first_seen_at"]
+
+
+@pytest.mark.parametrize("url", [
+    "http://layarkaca.example.com:99999/berita", "http://layarkaca.example.com:abc/berita",
+    "http://layarkaca.example.com:-1/", "http://[::1/berita", "javascript:alert(1)"])
+def test_malformed_links_are_dropped_not_fatal(url, tmp_path):
+    """A link whose port is not a port (or that urlsplit rejects) is no URL: the feed
+    parser drops it and keeps the entry, and canonicalising it never raises, so one bad
+    link can't roll back a whole source's save."""
+    from trendwatch.api import Item
+    from trendwatch.feeds import http_url
+    from trendwatch.ingest import save_items
+    from trendwatch.text import canonical_url
+
+    assert http_url(url, "https://layarkaca.example.com/feed") is None
+    assert canonical_url(url) is None
+    body = f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
+      <title>Layar</title><link>https://layarkaca.example.com/</link>
+      <item><title>Film baru tayang</title><link>{url.replace('&', '&amp;')}</link>
+        <guid isPermaLink="false">p-1</guid></item></channel></rss>""".encode()
+    resp = Response("https://layarkaca.example.com/feed", 200,
+                    {"content-type": "application/rss+xml"}, body)
+    items, _ = parse_feed(resp, datetime(2026, 11, 28, tzinfo=UTC))
+    assert [(i.title, i.url) for i in items] == [("Film baru tayang", None)]
+    # an item built by a plugin that skipped the check is still stored, without a
+    # canonical URL
+    with Store(tmp_path / "tw.db") as store, store.write() as db:
+        assert save_items(db, "layar", [Item("Film baru tayang", url=url, guid="p-1")],
+                          datetime(2026, 11, 28, tzinfo=UTC)) == (1, 0)
+        assert db["items"].get(1)["canonical_url"] is None
+
+
+def test_canonical_url_keeps_ports_and_ipv6_brackets():
+    from trendwatch.text import canonical_url
+
+    assert canonical_url("https://www.Layar.example:443/a/?utm_source=x&b=2") == \
+        "https://layar.example/a?b=2"
+    assert canonical_url("http://layar.example:8080/a") == "https://layar.example:8080/a"
+    assert canonical_url("http://[2001:db8::1]:8080/a") == "https://[2001:db8::1]:8080/a"

@@ -157,15 +157,19 @@ def _str(value: Any) -> str | None:
 
 
 def http_url(value: str | None, base: str) -> str | None:
-    """An entry's link, resolved against the feed URL, if it is http(s); else ``None``.
+    """An item's link, resolved against ``base``, if it is a well-formed http(s) URL; else
+    ``None``.
 
-    A ``javascript:`` or ``data:`` link must never reach a page as an ``href``.
+    The one check every source applies to the URLs it emits. A ``javascript:`` or ``data:``
+    link must never reach a page as an ``href``; a URL urlsplit can't parse or whose port is
+    not a number in 0–65535 (``http://x:99999/``) would fail later, when it is stored.
     """
     if not value or not isinstance(value, str):
         return None
     try:
         url = urljoin(base, value.strip())
         parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a bad port
     except ValueError:
         return None
     return url if parts.scheme in ("http", "https") and parts.hostname else None

@@ -73,7 +73,11 @@ _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshi
 
 def canonical_url(url: str | None) -> str | None:
     """The URL with tracking parameters, fragment, default port and case noise removed,
-    so the same article reached through different links compares equal."""
+    so the same article reached through different links compares equal.
+
+    ``None`` for anything that is not a well-formed http(s) URL (a bad port included): a
+    link we can't canonicalise is stored as given and matched by guid and title instead.
+    """
     if not url:
         return None
     try:
@@ -87,7 +91,12 @@ def canonical_url(url: str | None) -> str | None:
         host = host[4:]
     if host.startswith("m.") and host.count(".") >= 2:  # mobile mirrors
         host = host[2:]
-    port = parts.port
+    try:
+        port = parts.port  # ":99999" or ":abc" raise here, not in urlsplit
+    except ValueError:
+        return None
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                    if not _TRACKING.match(k))

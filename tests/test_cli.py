@@ -90,6 +90,49 @@ url = "{httpserver.url_for('/broken.xml')}"
     assert unknown.exit_code == 2
 
 
+def test_fetch_errors_from_a_server_cannot_reach_the_terminal(cli, tmp_path, feed_server,
+                                                              plugin_dist):
+    """A plugin's error quoting the server (escape sequences, a bidi override, a newline
+    that would forge another source's line) is printed as one plain line."""
+    plugin_dist("apierr", """
+        from trendwatch.api import HttpURL, Source, SourceOptions
+        from trendwatch.errors import SourceError
+        from trendwatch.hookspecs import hookimpl
+
+        class Options(SourceOptions):
+            url: HttpURL
+
+        class Api(Source):
+            type_name = "api"
+            Options = Options
+
+            def fetch(self, ctx):
+                message = ctx.http.get(self.options.url).json()["error"]["message"]
+                raise SourceError(f"API error: {message}")
+
+        @hookimpl
+        def register_sources(register):
+            register(Api)
+    """)
+    feed_server.serve("/api", json.dumps({"error": {
+        "message": "kuota habis \u001b[2J\u001b]0;judul\u0007\u009b31m\u202etxt.exe\n"
+                   "other: ok, 5 new"}}), "application/json")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[fetch]\nallow_private = true\n[[sources]]\nname = "api"\n'
+                   f'plugin = "api"\nurl = "{feed_server.url("/api")}"\n')
+    result = cli("--config", str(cfg), "--db", str(tmp_path / "t.db"), "fetch")
+    assert result.exit_code == 1
+    for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\nother: ok"):
+        assert bad not in result.stderr, repr(result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == \
+        "api: error: API error: kuota habis [2J ]0;judul 31m txt.exe other: ok, 5 new"
+    # The pipeline's warning log line is cleaned the same way by the log formatter.
+    assert lines[0].startswith("WARNING trendwatch.pipeline: source api failed") and \
+        lines[0].endswith("kuota habis [2J ]0;judul 31m txt.exe other: ok, 5 new")
+    assert len(lines) == 2
+
+
 def test_private_address_refused_by_default(cli, tmp_path, httpserver):
     httpserver.expect_request("/f.xml").respond_with_data("<rss/>")
     cfg = tmp_path / "c.toml"

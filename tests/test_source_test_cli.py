@@ -141,6 +141,69 @@ def test_control_characters_are_not_printed(cli, feed_server, config_for):
     assert "Box [2Joffice pekan ini" in result.stdout
 
 
+#: A JSON API whose error message (and data) carries terminal escapes and a bidi override.
+API_ERROR_PLUGIN = """
+    from trendwatch.api import HttpURL, Item, Source, SourceOptions
+    from trendwatch.errors import SourceError
+    from trendwatch.hookspecs import hookimpl
+
+    class Options(SourceOptions):
+        url: HttpURL
+
+    class Api(Source):
+        type_name = "api"
+        Options = Options
+
+        def fetch(self, ctx):
+            data = ctx.http.get(self.options.url).json()
+            if "error" in data:
+                raise SourceError(f"API error: {data['error']['message']}")
+            for warning in data.get("warnings", []):
+                ctx.warn(f"server says: {warning}")
+            return [Item(title=r["title"], guid=r["id"], url=r["url"],
+                         metrics=r.get("metrics", {})) for r in data["rows"]]
+
+    @hookimpl
+    def register_sources(register):
+        register(Api)
+"""
+
+#: ESC ] 8 (a hyperlink), ESC [ 2J (clear screen), CSI as one C1 byte, U+202E (right-to-left
+#: override: "exe.txt" shows as "txt.exe") and a newline that would forge a second line.
+HOSTILE = "\u001b]8;;https://evil.example\u0007klik\u001b]8;;\u0007 \u001b[2J\u009b31m" \
+          "\u202etxt.exe\nwarta: ok, 99 new"
+
+
+def _assert_clean(text: str) -> None:
+    for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\nwarta: ok"):
+        assert bad not in text, repr(text)
+
+
+def test_server_text_cannot_reach_the_terminal(cli, feed_server, config_for, plugin_dist):
+    plugin_dist("apisrc", API_ERROR_PLUGIN)
+    feed_server.serve("/rows", json.dumps({
+        "warnings": [HOSTILE],
+        "rows": [{"id": "r1", "title": "Judul " + HOSTILE, "url": "https://x.example/\u202eq",
+                  "metrics": {"plays\u202e\u001b[2J": 5}}]}), "application/json")
+    feed_server.serve("/fail", json.dumps({"error": {"message": HOSTILE}}),
+                      "application/json")
+    config = config_for(f'[[sources]]\nname = "ok"\nplugin = "api"\n'
+                        f'url = "{feed_server.url("/rows")}"\n'
+                        f'[[sources]]\nname = "bad"\nplugin = "api"\n'
+                        f'url = "{feed_server.url("/fail")}"\n')
+    ok = cli("--config", config, "source", "test", "ok")
+    assert ok.exit_code == 0, ok.output
+    _assert_clean(ok.stdout)
+    _assert_clean(ok.stderr)
+    assert "warning: server says: ]8;;https://evil.example klik ]8;; [2J 31m txt.exe " \
+        "warta: ok, 99 new" in ok.stderr
+    assert "  1. Judul ]8;;" in ok.stdout and "plays [2J 5" in ok.stdout
+    bad = cli("--config", config, "source", "test", "bad")
+    assert bad.exit_code == 1
+    _assert_clean(bad.stderr)
+    assert "error: API error: ]8;;https://evil.example klik" in bad.stderr
+
+
 def test_unknown_source_is_a_usage_error(cli, config_for):
     config = config_for(rss_source("https://warta.example.id/feed/"))
     result = cli("--config", config, "source", "test", "nope")

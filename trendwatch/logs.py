@@ -21,6 +21,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+class TextFormatter(logging.Formatter):
+    """``LEVEL logger: message`` on one line: control and bidi characters in the message
+    (a feed title, a server's error reply) become spaces, so they cannot drive the terminal
+    or forge a second log line."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        from .render import clean_line
+
+        record.message = clean_line(record.message)
+        return super().formatMessage(record)
+
+
 def setup_logging(verbose: int = 0, quiet: bool = False, fmt: str = "text") -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[
         min(verbose, 2)]
@@ -29,7 +41,7 @@ def setup_logging(verbose: int = 0, quiet: bool = False, fmt: str = "text") -> N
         handler.setFormatter(JsonFormatter())
     else:
         # no timestamp: journald and most supervisors add their own
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("trendwatch")
     root.handlers[:] = [handler]
     root.setLevel(level)

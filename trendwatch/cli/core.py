@@ -43,6 +43,7 @@ def fetch(app: App, names: tuple[str, ...]) -> None:
     Exits 1 if any source failed; the others are stored anyway.
     """
     from ..pipeline import run_round
+    from ..render import clean_line
 
     sources = app.sources
     if names:
@@ -59,9 +60,10 @@ def fetch(app: App, names: tuple[str, ...]) -> None:
     for out in sorted(outcomes, key=lambda o: o.source):
         if out.failed:
             failed += 1
-            click.echo(f"{out.source}: error: {out.error}", err=True)
+            # The error can quote a server's reply: no escape sequences reach the terminal.
+            click.echo(f"{out.source}: error: {clean_line(out.error)}", err=True)
         else:
-            click.echo(f"{out.source}: {out.status}, {out.items_new} new, "
+            click.echo(f"{out.source}: {clean_line(out.status)}, {out.items_new} new, "
                        f"{out.items_seen} seen")
     if failed:
         sys.exit(1)

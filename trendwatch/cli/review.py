@@ -165,11 +165,11 @@ def _card(r: dict[str, Any], pos: int, total: int) -> str:
     if signal_text(r["signals"]):
         meta.append(signal_text(r["signals"]))
     lines.append("      " + " · ".join(meta))
-    lines.append("      sources: " + ", ".join(r["sources"]))
+    lines.append("      sources: " + ", ".join(clean_line(s) for s in r["sources"]))
     if r["why"]:
         lines.append("      why: " + ", ".join(clean_line(w) for w in r["why"]))
     lines.extend(f"      -> {a}" for a in angle_lines(r))
-    lines.append("      " + (safe_url(r["url"]) or "(no link)"))
+    lines.append("      " + (safe_url(r["url"]) or "(no link)"))  # safe_url: no controls
     return "\n".join(lines)
 
 
@@ -392,6 +392,7 @@ def digest(app: App, day: date | None, send: bool, show: str) -> None:
     delivered by every notifier. Exits 1 if a notifier failed (the digest is kept anyway).
     """
     from ..digest import build_digest
+    from ..render import clean_line
 
     notifiers = app.notifiers if send else []
     result = build_digest(app.store, app.config, app.host, notifiers, list_date=day)
@@ -402,8 +403,9 @@ def digest(app: App, day: date | None, send: bool, show: str) -> None:
             click.echo(f"wrote {path}", err=True)
     failed = [n for n in result["notifications"] if n["status"] != "sent"]
     for n in result["notifications"]:
-        click.echo(f"notifier {n['notifier']}: {n['status']}"
-                   + (f": {n['error']}" if n["error"] else ""), err=True)
+        # A notifier's error can quote the server's reply (a webhook's error page).
+        click.echo(f"notifier {clean_line(n['notifier'])}: {clean_line(n['status'])}"
+                   + (f": {clean_line(n['error'])}" if n["error"] else ""), err=True)
     if failed:
         sys.exit(1)
 

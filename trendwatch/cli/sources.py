@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from datetime import UTC
 from pathlib import Path
@@ -12,14 +11,8 @@ from typing import Any
 
 import click
 
+from ..render import clean_line
 from .app import App, pass_app
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _clean(text: str | None) -> str:
-    """Remote text goes to a terminal: drop control characters (escape sequences)."""
-    return _CONTROL.sub("", text or "")
 
 
 @click.group("plugin")
@@ -110,25 +103,25 @@ def source_test(app: App, name: str, as_json: bool) -> None:
 def _print_run(name: str, described: str, enabled: bool, result: Any) -> None:
     http = f", HTTP {result.http_status}" if result.http_status else ""
     note = " (disabled in the config)" if not enabled else ""
-    click.echo(f"{name} ({_clean(described)}){note}: {result.status}{http}, "
+    click.echo(f"{name} ({clean_line(described)}){note}: {result.status}{http}, "
                f"{len(result.items)} item(s), {len(result.warnings)} warning(s)")
     for n, item in enumerate(result.items, 1):
-        click.echo(f"{n:>3}. {_clean(item.title)}")
+        click.echo(f"{n:>3}. {clean_line(item.title)}")
         if item.url:
-            click.echo(f"     {_clean(item.url)}")
+            click.echo(f"     {clean_line(item.url)}")
         facts = []
         if item.published:
             # Shown in UTC, as stored (naive times are taken as UTC, like the store does).
             when = item.published if item.published.tzinfo else item.published.replace(
                 tzinfo=UTC)
             facts.append(f"published {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
-        facts += [f"{k} {v:g}" for k, v in item.metrics.items()]
+        facts += [f"{clean_line(k)} {v:g}" for k, v in item.metrics.items()]
         if facts:
             click.echo(f"     {' · '.join(facts)}")
     for w in result.warnings:
-        click.echo(f"warning: {_clean(w)}", err=True)
+        click.echo(f"warning: {clean_line(w)}", err=True)
     if result.status == "error":
-        click.echo(f"error: {_clean(result.error)}", err=True)
+        click.echo(f"error: {clean_line(result.error)}", err=True)
 
 
 def register(cli: click.Group) -> None:

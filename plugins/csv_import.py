@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from pydantic import field_validator
 
 from trendwatch.api import FetchContext, Item, Source, SourceError, SourceOptions
+from trendwatch.feeds import http_url
 from trendwatch.hookspecs import hookimpl
 from trendwatch.text import content_hash, plain_text
 
@@ -129,6 +130,15 @@ def parse_date(text: str, tz: ZoneInfo) -> datetime | None:
     """ISO dates, ``27/11/2026`` (day first, as in Indonesia), ``27 Agustus 2026``, or a
     Unix timestamp. A date without a zone is in the brand's time zone."""
     text = text.strip()
+    try:
+        return _parse_date(text, tz)
+    except (ValueError, OverflowError, OSError):
+        # year 1 with a positive offset ("01/01/0001", "0001-01-01T00:00+05:00") overflows
+        # in astimezone; a timestamp out of the platform's range fails in fromtimestamp
+        return None
+
+
+def _parse_date(text: str, tz: ZoneInfo) -> datetime | None:
     if re.fullmatch(r"\d{10}(\.\d+)?", text):
         return datetime.fromtimestamp(float(text), UTC)
     dt: datetime | None = None
@@ -163,7 +173,8 @@ def normalise_header(name: str) -> str:
 class CsvImportOptions(SourceOptions):
     #: A folder to watch, or a single file. ``~`` is expanded.
     path: str
-    #: A glob for the files to read in the folder (default: *.csv, *.tsv, *.json, *.jsonl).
+    #: A glob for the files to read in the folder (default: *.csv, *.tsv, *.json, *.jsonl),
+    #: relative to it: no "..", no absolute path. Links to files outside are not read.
     pattern: str | None = None
     #: The platform of rows that don't say (e.g. "tiktok", "instagram").
     platform: str | None = None
@@ -177,6 +188,23 @@ class CsvImportOptions(SourceOptions):
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value):
             raise ValueError(f"must be a local file or folder, not a URL: {value!r} "
                              "(use the rss source for feeds)")
+        return value
+
+    @field_validator("pattern")
+    @classmethod
+    def _inside(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            raise ValueError('must be a file name pattern, e.g. "*.csv"')
+        parts = re.split(r"[/\\]", value)
+        if value.startswith(("/", "\\", "~")) or re.match(r"^[a-zA-Z]:", value):
+            raise ValueError(f"{value!r} must be relative to the import folder "
+                             '(put the folder in "path", e.g. pattern = "*.csv")')
+        if ".." in parts:
+            raise ValueError(f"{value!r} must not contain \"..\": only files inside the "
+                             'import folder are read (change "path" to read another folder)')
         return value
 
     @field_validator("platform")
@@ -215,7 +243,21 @@ class CsvImportSource(Source):
     def _files(self, root: Path, ctx: FetchContext) -> list[Path]:
         opts: CsvImportOptions = self.options  # type: ignore[assignment]
         patterns = (opts.pattern,) if opts.pattern else DEFAULT_PATTERNS
-        found = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
+        # Only files that really are inside the folder: a symlink (or a symlinked
+        # subfolder) pointing elsewhere is not read, whatever it points at.
+        inside = root.resolve()
+        found = set()
+        for pattern in patterns:
+            for path in root.glob(pattern):
+                try:
+                    real = path.resolve()
+                except (OSError, RuntimeError):  # a symlink loop
+                    continue
+                if not real.is_relative_to(inside):
+                    ctx.warn(f"{path.relative_to(root)}: links outside the import folder "
+                             f"({inside}); skipped")
+                elif real.is_file():
+                    found.add(path)
         if not opts.pattern:
             for book in sorted(root.glob("*.xls*")):
                 if not book.name.startswith(("~$", ".")):
@@ -245,7 +287,11 @@ class CsvImportSource(Source):
         platform_hint = self.options.platform or _platform_from_name(file.name)  # type: ignore[attr-defined]
         items = []
         for where, row in rows:
-            item = self._item(row, f"{file.name} {where}", platform_hint, ctx, tz)
+            try:
+                item = self._item(row, f"{file.name} {where}", platform_hint, ctx, tz)
+            except Exception as err:  # one odd cell must never cost the file's other rows
+                ctx.warn(f"{file.name} {where}: {type(err).__name__}: {err}; skipped")
+                continue
             if item is not None:
                 item.extra["file"] = file.name
                 items.append(item)
@@ -354,7 +400,8 @@ class CsvImportSource(Source):
         url = str(fields.get("url", "")).strip() or None
         if url and re.match(r"^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+/\S*$", url, re.I):
             url = "https://" + url  # spreadsheets often drop the scheme
-        if url and not re.match(r"^https?://[^/\s]+\S*$", url, re.I):
+        if url and (not re.match(r"^https?://[^/\s]+\S*$", url, re.I)
+                    or http_url(url, "") is None):  # e.g. a port that is not a port
             ctx.warn(f"{where}: url {url[:80]!r} is not an http(s) link; kept without it")
             url = None
         published = None

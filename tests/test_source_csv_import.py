@@ -257,3 +257,90 @@ def test_refetch_dedups_and_updates_metrics(imports, tmp_path):
         warnings = next(store.db.query(
             "select warnings from fetches where source = 'manual' order by id desc"))
         assert "tiktok-hashtags-2026-11-27.csv line 6: no title; skipped" in warnings["warnings"]
+
+
+@pytest.mark.parametrize("text", ["01/01/0001", "0001-01-01T00:00+05:00", "1 Januari 0001",
+                                  "9999-12-31T23:59-05:00"])
+def test_parse_date_out_of_range_is_not_a_date(text):
+    assert parse_date(text, WIB) is None
+
+
+def test_dates_out_of_range_cost_only_their_date(tmp_path, run_source):
+    """Year 1 in WIB overflows when converted to UTC: the row keeps its title without a
+    date, the rows around it land."""
+    (tmp_path / "tiktok-lagu.csv").write_text(
+        "Judul;Tanggal;Tayangan\n"
+        "Lagu viral pertama;01/01/0001;1.200\n"
+        "Lagu viral kedua;27/11/2026;3.400\n"
+        "Lagu viral ketiga;0001-01-01T00:00+05:00;5\n", encoding="utf-8")
+    result = run_source("csv_import", path=str(tmp_path), now=NOW)
+    assert [(i.title, i.published) for i in result.items] == [
+        ("Lagu viral pertama", None),
+        ("Lagu viral kedua", datetime(2026, 11, 26, 17, 0, tzinfo=UTC)),
+        ("Lagu viral ketiga", None)]
+    assert result.warnings == [
+        "tiktok-lagu.csv line 2: date '01/01/0001' not understood; kept without a date",
+        "tiktok-lagu.csv line 4: date '0001-01-01T00:00+05:00' not understood; "
+        "kept without a date"]
+
+
+def test_a_row_that_fails_unexpectedly_is_skipped_with_file_and_line(tmp_path, run_source,
+                                                                      monkeypatch):
+    """Whatever goes wrong building one row's item, the file's other rows still land."""
+    import trendwatch_plugins.csv_import as csv_import
+
+    real = csv_import.parse_date
+
+    def fragile(text, tz):
+        if text == "bom":
+            raise KeyError("a bug we did not foresee")
+        return real(text, tz)
+
+    monkeypatch.setattr(csv_import, "parse_date", fragile)
+    (tmp_path / "daftar.csv").write_text("title,date\nSatu,2026-11-26\nDua,bom\nTiga,\n",
+                                         encoding="utf-8")
+    result = run_source("csv_import", path=str(tmp_path), now=NOW)
+    assert [i.title for i in result.items] == ["Satu", "Tiga"]
+    assert result.warnings == ["daftar.csv line 3: KeyError: 'a bug we did not foresee'; "
+                               "skipped"]
+
+
+def test_urls_with_a_bad_port_are_dropped(tmp_path, run_source):
+    (tmp_path / "x.csv").write_text("title,url\nSatu,https://www.tiktok.com:99999/@a/video/1\n",
+                                    encoding="utf-8")
+    (item,) = run_source("csv_import", path=str(tmp_path), now=NOW).items
+    assert item.title == "Satu" and item.url is None
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("../*.csv", 'must not contain ".."'), ("ekspor/../../*.csv", 'must not contain ".."'),
+    ("..\\*.csv", 'must not contain ".."'), ("/etc/*", "must be relative to the import folder"),
+    ("~/x/*.csv", "must be relative to the import folder"), (" ", "file name pattern"),
+])
+def test_pattern_must_stay_inside_the_folder(tmp_path, pattern, message):
+    with pytest.raises(ConfigError) as err:
+        configure_source("csv_import", path=str(tmp_path), pattern=pattern)
+    assert any(p.startswith("sources[0].pattern: ") and message in p
+               for p in err.value.problems), err.value.problems
+
+
+def test_symlinks_out_of_the_folder_are_not_followed(tmp_path, run_source):
+    secret = tmp_path / "rahasia"
+    (secret / "sub").mkdir(parents=True)
+    (secret / "gaji.csv").write_text("title\nGaji direksi\n", encoding="utf-8")
+    (secret / "sub" / "lain.csv").write_text("title\nData lain\n", encoding="utf-8")
+    folder = tmp_path / "imports"
+    (folder / "bulan-ini").mkdir(parents=True)
+    (folder / "ekspor.csv").write_text("title\nTren minggu ini\n", encoding="utf-8")
+    (folder / "bulan-ini" / "ig.csv").write_text("title\nReels populer\n", encoding="utf-8")
+    (folder / "salinan.csv").symlink_to(folder / "ekspor.csv")  # inside: still read
+    (folder / "gaji.csv").symlink_to(secret / "gaji.csv")
+    (folder / "luar").symlink_to(secret / "sub")
+    top = run_source("csv_import", path=str(folder), now=NOW)
+    assert [i.title for i in top.items] == ["Tren minggu ini", "Tren minggu ini"]
+    assert [w.split(":")[0] for w in top.warnings] == ["gaji.csv"]
+    # a symlinked subfolder is not a way out either
+    sub = run_source("csv_import", path=str(folder), pattern="*/*.csv", now=NOW)
+    assert [i.title for i in sub.items] == ["Reels populer"]
+    assert [w.split(":")[0] for w in sub.warnings] == ["luar/lain.csv"]
+    assert all("links outside the import folder" in w for w in top.warnings + sub.warnings)

@@ -98,6 +98,36 @@ def test_digest_sections_escaping_files_and_row(store, tmp_path):
         "2026-11-30T02:00:00+00:00"
 
 
+def test_digest_lists_what_is_left_to_review(tmp_path):
+    """New suggestions of the day plus snoozed ones that are due, as `review` shows them;
+    not rejected, accepted or still-snoozed ones."""
+    s = Store(tmp_path / "tw.db")
+    want = {
+        "Trailer film horor baru rilis hari ini": ("2026-11-30", "new", None),
+        "Snooze selesai: kampanye iklan Ramadan": ("2026-11-27", "snoozed", "2026-11-30"),
+        "Snooze sejak lama: festival film pendek": ("2026-11-20", "snoozed", "2026-11-25")}
+    unwanted = {
+        "Ditolak: harga cabai naik": ("2026-11-30", "rejected", None),
+        "Diterima: behind the scenes syuting iklan": ("2026-11-30", "accepted", None),
+        "Masih ditunda: konser musik": ("2026-11-27", "snoozed", "2026-12-02"),
+        "Kemarin, belum dilihat: sutradara muda": ("2026-11-29", "new", None)}
+    for title, (day, status, until) in {**want, **unwanted}.items():
+        sid = add_suggestion(s, add_item(s, title), list_date=day, status=status)
+        if until:
+            with s.write() as db:
+                db["suggestions"].update(sid, {"snoozed_until": until})
+    result = build_digest(s, parse_config(CONFIG), None, [], now=NOW)
+    for text in (result["markdown"], result["html"]):
+        for title in want:
+            assert title in text
+        for title in unwanted:
+            assert title not in text
+    assert result["n_suggestions"] == 3
+    stored = s.query("select n_suggestions from digests")
+    assert [r["n_suggestions"] for r in stored] == [3]
+    s.close()
+
+
 def test_digest_output_dir_and_formats_from_config(store, tmp_path):
     out = tmp_path / "elsewhere"
     config = parse_config(CONFIG.replace(

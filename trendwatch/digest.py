@@ -107,7 +107,10 @@ def build_digest(store: Store, config: Config, host: PluginHost | None,
     now = now or utcnow()
     day = parse_date(list_date, "list_date") or today(config.brand.tz, now)
     _ensure_list(store, config, host, day, now)
-    rows = list_suggestions(store, config, list_date=day, status="all",
+    # What the specialist should review, exactly as `trendwatch review` and the web page
+    # show it: the day's new suggestions plus snoozed ones whose day has come. Rejected
+    # (and already accepted) ones would only be noise in the morning mail.
+    rows = list_suggestions(store, config, list_date=day, status="new",
                             limit=config.digest.size)
     broken = broken_sources(store)
     rising = _rising(store, config, now)

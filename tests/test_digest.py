@@ -339,3 +339,17 @@ def test_digest_builds_todays_list_when_none_exists(tmp_path):
                          list_date="2026-11-27")
     assert other["n_suggestions"] == 0 and not CONCERTS & set(other["markdown"].split("\n"))
     store.close()
+
+
+def test_jinja2_is_a_declared_dependency():
+    """render.py imports jinja2 itself: it must not depend on Flask happening to bring it."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {re.split(r"[<>=!~\[; ]", dep, maxsplit=1)[0].lower()
+             for dep in project["dependencies"]}
+    assert "import jinja2" in (root / "trendwatch" / "render.py").read_text(encoding="utf-8")
+    assert "jinja2" in names

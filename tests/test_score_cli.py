@@ -105,3 +105,27 @@ def test_bad_labels_name_the_line_and_the_known_themes(tmp_path, starter):
 def test_missing_input_file_is_a_clear_error(tmp_path, starter):
     res = _run("--config", str(starter), "--input", str(tmp_path / "nope.jsonl"))
     assert res.exit_code == 2 and "cannot read" in res.output
+
+
+@pytest.mark.parametrize(("where", "reason"), [
+    ("missing/dir/x.jsonl", "No such file or directory"),
+    ("in.jsonl/x.jsonl", "Not a directory")])
+def test_unwritable_output_is_a_one_line_error_and_exit_2(tmp_path, starter, where, reason):
+    src = _write(tmp_path / "in.jsonl", [json.dumps(i) for i in ITEMS])
+    before = sorted(tmp_path.rglob("*"))
+    target = tmp_path / where
+    res = _run("--config", str(starter), "--input", str(src), "--output", str(target))
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().splitlines() == [f"Error: cannot write {target}: {reason}"]
+    assert sorted(tmp_path.rglob("*")) == before  # nothing left behind
+
+
+def test_output_replaces_an_existing_file_whole(tmp_path, starter):
+    src = _write(tmp_path / "in.jsonl", [json.dumps(i) for i in ITEMS])
+    out = tmp_path / "out.jsonl"
+    out.write_text("old contents that are longer than one line\n" * 100)
+    res = _run("--config", str(starter), "--input", str(src), "--output", str(out))
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["title"] for line in out.read_text().splitlines()] == \
+        [i["title"] for i in ITEMS]
+    assert not list(tmp_path.glob(".*.tmp"))

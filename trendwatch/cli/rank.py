@@ -98,6 +98,19 @@ def _read(path: str) -> bytes:
         raise BadInput(f"cannot read {path}: {err.strerror or err}") from None
 
 
+def _open_output(path: str) -> IO[str]:
+    """stdout for ``-``; else a temporary file next to ``path`` (moved there when every line
+    is written). A folder that does not exist or cannot be written is a one-line error."""
+    if path == "-":
+        return sys.stdout
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        return open(tmp, "w", encoding="utf-8")  # closed (and removed if unused) by score()
+    except OSError as err:
+        raise BadInput(f"cannot write {path}: {err.strerror or err}") from None
+
+
 @click.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Config whose [[themes]] define the classes (default: the global --config).")
@@ -128,30 +141,41 @@ def score(app: App, config_path: str | None, input_path: str, labels_path: str |
     items = read_jsonl(_read(input_path), input_path, themes=themes)
     labels = (read_jsonl(_read(labels_path), labels_path, labels=True, themes=themes)
               if labels_path else [])
+    # Opened before training, so a wrong --output fails in a second, not after the fit.
+    out = _open_output(output_path)
+    try:
+        preds = _predict(config, items, labels)
+        try:
+            for item, pred in zip(items, preds, strict=True):
+                out.write(json.dumps({**item, **pred.as_dict()}, ensure_ascii=False) + "\n")
+            if out is not sys.stdout:
+                out.close()
+                Path(out.name).replace(output_path)  # atomic: never half a file at --output
+        except OSError as err:  # disk full, file system gone read-only
+            raise BadInput(f"cannot write {output_path}: {err.strerror or err}") from None
+    finally:  # on any failure (training too) no temporary file is left behind
+        if out is not sys.stdout:
+            out.close()
+            Path(out.name).unlink(missing_ok=True)
+    if output_path != "-":
+        on = sum(1 for p in preds if p.theme)
+        click.echo(f"scored {len(preds)} items ({on} on a theme) -> {output_path}", err=True)
 
+
+def _predict(config: Any, items: list[dict[str, Any]],
+             labels: list[dict[str, Any]]) -> list[Any]:
+    """Fit on the seeds, the labels and the items (unlabelled), then score every item."""
     from ..ranking.classifier import TrainParams, fit_model, texts_of
 
-    params = TrainParams()
     texts = texts_of(items)
     pairs = list(zip(texts_of(labels), [r["theme"] for r in labels], strict=True))
     model, x, norm = fit_model(config.themes, labelled=pairs, unlabelled=texts,
-                               params=params)
+                               params=TrainParams())
     min_rel = config.ranking.min_relevance
     preds = model.predict_matrix(x, norm, min_relevance=min_rel) if texts else []
     if len(preds) < len(texts):  # beyond max_unlabelled: scored, not trained on
         preds += model.predict(texts[len(preds):], min_relevance=min_rel)
-
-    out: IO[str]
-    out = sys.stdout if output_path == "-" else open(output_path, "w", encoding="utf-8")  # noqa: SIM115
-    try:
-        for item, pred in zip(items, preds, strict=True):
-            out.write(json.dumps({**item, **pred.as_dict()}, ensure_ascii=False) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if output_path != "-":
-        on = sum(1 for p in preds if p.theme)
-        click.echo(f"scored {len(preds)} items ({on} on a theme) -> {output_path}", err=True)
+    return list(preds)
 
 
 @click.command()

@@ -353,3 +353,54 @@ def test_jinja2_is_a_declared_dependency():
              for dep in project["dependencies"]}
     assert "import jinja2" in (root / "trendwatch" / "render.py").read_text(encoding="utf-8")
     assert "jinja2" in names
+
+
+WEBHOOK_PLUGIN = """
+    import urllib.error
+    import urllib.request
+
+    from trendwatch.api import Notifier, NotifierOptions
+    from trendwatch.hookspecs import hookimpl
+
+    class Options(NotifierOptions):
+        url: str
+
+    class Webhook(Notifier):
+        type_name = "webhook"
+        Options = Options
+
+        def send(self, title, markdown, html):
+            try:
+                urllib.request.urlopen(self.options.url, data=markdown.encode(), timeout=5)
+            except urllib.error.HTTPError as err:  # quote the server, as chat APIs' do
+                raise RuntimeError(f"server said: {err.read().decode()}") from None
+
+    @hookimpl
+    def register_notifiers(register):
+        register(Webhook)
+"""
+
+
+def test_digest_command_prints_a_notifier_error_as_one_plain_line(
+        tmp_path, write_config, time_machine, plugin_dist, httpserver):
+    """A webhook's error reply with terminal escapes and a bidi override reaches the
+    terminal as plain text on one line."""
+    plugin_dist("webhooknotifier", WEBHOOK_PLUGIN)
+    httpserver.expect_request("/hook", method="POST").respond_with_data(
+        "kuota habis \x1b[2J\x1b]0;judul\x07\x9b31m\u202etxt.exe\nnotifier x: sent", status=429)
+    time_machine.move_to(NOW, tick=False)
+    cfg = write_config(CONFIG + f'\n[[notifiers]]\nname = "chat"\nplugin = "webhook"\n'
+                                f'url = "{httpserver.url_for("/hook")}"\n')
+    db = tmp_path / "tw.db"
+    s = Store(db)
+    _seed(s)
+    s.close()
+    from trendwatch.cli import cli as group
+
+    result = CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), "digest",
+                                        "--send", "--print", "none"])
+    assert result.exit_code == 1
+    for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\nnotifier x"):
+        assert bad not in result.stderr, repr(result.stderr)
+    assert ("notifier chat: error: RuntimeError: server said: kuota habis [2J ]0;judul 31m "
+            "txt.exe notifier x: sent") in result.stderr.splitlines()

@@ -66,6 +66,37 @@ def test_table_fits_80_columns_and_is_ordered(env, monkeypatch):
     assert "Box office akhir pekan" not in result.output  # yesterday's list
 
 
+def test_terminal_views_print_feed_text_as_plain_lines(tmp_path, write_config, time_machine):
+    """Table, interactive review card and backlog: escape sequences, C1 controls, bidi
+    overrides and newlines from a feed title or URL become spaces (one plain line)."""
+    time_machine.move_to(NOW, tick=False)
+    cfg = write_config(CONFIG)
+    db = tmp_path / "tw.db"
+    store = Store(db)
+    hostile = "Judul \x1b]8;;https://evil.example\x07klik\x9b31m \u202etxt.exe\nID 99 palsu"
+    item = add_item(store, hostile, url="https://e.id/a\u202eb")
+    sid = add_suggestion(store, item, why=["bioskop\u2066\x1b[2J"])
+    store.close()
+    from click.testing import CliRunner
+
+    from trendwatch.cli import cli as group
+
+    def run(*args: str, input: str | None = None) -> str:
+        result = CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), *args],
+                                    input=input, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\nID 99"):
+            assert bad not in result.output, (args, result.output)
+        return result.output
+
+    run("suggestions")
+    card = run("review", input="o\nk\n")
+    assert "]8;;https://evil.example klik 31m txt.exe ID 99 palsu" in card
+    assert "This item has no web link." in card  # the URL holds a bidi override
+    run("review", "accept", str(sid))
+    assert "Judul ]8;;https://evil.example klik" in run("backlog")
+
+
 def test_json_schema_is_stable(env):
     run, _db, ids = env
     result = run("suggestions", "--format", "json")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .lock import lock_holder, lock_path
-from .store import Store, iso, parse_iso, utcnow
+from .store import Reader, Store, iso, parse_iso, utcnow
 
 if TYPE_CHECKING:
     from .config import Config
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 HEARTBEAT_STALE = timedelta(minutes=3)
 
 
-def daemon_status(store: Store, now: datetime | None = None) -> dict[str, Any]:
+def daemon_status(store: Store | Reader, now: datetime | None = None) -> dict[str, Any]:
     """Is a daemon running on this database, since when, and is it alive?
 
     The daemon's ``flock`` on ``<db>.lock`` is the truth (the kernel drops it when the
@@ -23,8 +23,7 @@ def daemon_status(store: Store, now: datetime | None = None) -> dict[str, Any]:
     ``state`` is one of ``running``, ``stuck`` (lock held, heartbeat stale), ``stopped``,
     ``crashed`` (no clean stop recorded, lock free) or ``never``."""
     now = now or utcnow()
-    row = next(store.db.query("select * from daemon where id = 1"), None) \
-        if store.db["daemon"].exists() else None
+    row = next(iter(store.query("select * from daemon where id = 1")), None)
     holder = lock_holder(store.path) if str(store.path) != ":memory:" else None
     if not row:
         return {"running": holder is not None, "state": "running" if holder else "never",
@@ -62,7 +61,8 @@ def next_digest_at(config: Config, now: datetime | None = None) -> str | None:
     return slot.isoformat() if slot else None
 
 
-def hung_fetches(store: Store, since: timedelta = timedelta(days=1)) -> list[dict[str, Any]]:
+def hung_fetches(store: Store | Reader,
+                 since: timedelta = timedelta(days=1)) -> list[dict[str, Any]]:
     """Fetches abandoned by the daemon recently (a plugin that hung)."""
     return store.query(
         "select at, subject as source, message from events where kind = 'plugin' and "
@@ -70,7 +70,7 @@ def hung_fetches(store: Store, since: timedelta = timedelta(days=1)) -> list[dic
         [iso(utcnow() - since)])
 
 
-def source_status(store: Store) -> list[dict[str, Any]]:
+def source_status(store: Store | Reader) -> list[dict[str, Any]]:
     """Every known source, broken ones first."""
     rows = store.query("""
         select name, plugin, description, enabled, every_seconds, last_fetch_at,
@@ -85,22 +85,22 @@ def source_status(store: Store) -> list[dict[str, Any]]:
     return rows
 
 
-def broken_sources(store: Store) -> list[dict[str, Any]]:
+def broken_sources(store: Store | Reader) -> list[dict[str, Any]]:
     return [s for s in source_status(store) if s["broken"]]
 
 
-def model_status(store: Store) -> dict[str, Any] | None:
-    return next(store.db.query(
+def model_status(store: Store | Reader) -> dict[str, Any] | None:
+    return next(iter(store.query(
         "select version, created_at, n_items, label_counts from models where active = 1 "
-        "order by created_at desc limit 1"), None)
+        "order by created_at desc limit 1")), None)
 
 
-def recent_errors(store: Store, limit: int = 10) -> list[dict[str, Any]]:
+def recent_errors(store: Store | Reader, limit: int = 10) -> list[dict[str, Any]]:
     return store.query("select at, level, kind, subject, message from events "
                        "where level = 'error' order by id desc limit ?", [limit])
 
 
-def full_status(store: Store, config: Config | None = None) -> dict[str, Any]:
+def full_status(store: Store | Reader, config: Config | None = None) -> dict[str, Any]:
     """Everything ``status`` shows. Cheap: a few indexed queries, no scikit-learn."""
     daemon = daemon_status(store)
     if config is not None:
@@ -111,6 +111,7 @@ def full_status(store: Store, config: Config | None = None) -> dict[str, Any]:
         "sources": source_status(store),
         "model": model_status(store),
         "recent_errors": recent_errors(store),
-        "items": store.db["items"].count,
-        "suggestions_new": store.db["suggestions"].count_where("status = 'new'"),
+        "items": store.query("select count(*) as n from items")[0]["n"],
+        "suggestions_new": store.query(
+            "select count(*) as n from suggestions where status = 'new'")[0]["n"],
     }

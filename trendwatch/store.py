@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
-from . import migrations
 from .errors import TrendwatchError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,12 @@ class Store:
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as err:
             raise TrendwatchError(f"cannot open database {path}: {err}") from None
+        # imported here: sqlite-utils pulls in numpy (~0.15 s), which read-only commands
+        # such as `status` avoid by using Reader instead
+        from sqlite_utils import Database
+
+        from . import migrations
+
         self.db = Database(conn)
         if migrate:
             try:
@@ -160,6 +166,39 @@ class Store:
             for row in db.query("select name from sources where enabled = 1"):
                 if row["name"] not in names:
                     db["sources"].update(row["name"], {"enabled": 0})
+
+
+class Reader:
+    """A read-only view of the database over plain sqlite3, for commands that only read
+    (``status``): no migrations, no sqlite-utils import, never takes a write lock.
+
+    It offers the same ``query`` and ``path`` as :class:`Store`, so read helpers such as
+    :mod:`trendwatch.status` accept either.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        try:
+            self.conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("select count(*) from sources").fetchone()
+        except sqlite3.Error as err:
+            raise TrendwatchError(f"cannot read database {path}: {err}") from None
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Reader | Store:
+        """A Reader if the database exists and is set up, else a migrated Store."""
+        try:
+            return cls(path) if Path(path).exists() else Store(path)
+        except TrendwatchError:
+            return Store(path)
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def dumps(value: Any) -> str:

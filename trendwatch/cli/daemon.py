@@ -60,9 +60,16 @@ def status(app: App, as_json: bool) -> None:
     """Daemon state, and per source: last fetch, result, next due, failures, last error.
 
     Reads the database only (safe while the daemon runs); never loads scikit-learn."""
-    from ..status import full_status  # lazy: keeps `trendwatch --help` fast
+    # lazy imports keep `trendwatch --help` fast; Reader avoids sqlite-utils (and numpy)
+    from ..render import clean_line
+    from ..status import full_status
+    from ..store import Reader
 
-    report = full_status(app.store, app.config)
+    reader = Reader.open(app.db_path)
+    try:
+        report = full_status(reader, app.config)
+    finally:
+        reader.close()
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
@@ -92,9 +99,11 @@ def status(app: App, as_json: bool) -> None:
                    f"next {_ago(s['next_due_at'])}  items {s['items_total']}  "
                    f"failures {s['consecutive_failures']}")
         if s["last_error"]:
-            click.echo(f"    last error: {s['last_error']}")
+            # server-supplied text: no terminal escape sequences may get through
+            click.echo(f"    last error: {clean_line(s['last_error'])}")
     for e in report["recent_errors"][:5]:
-        click.echo(f"error {_ago(e['at'])} {e['kind']}/{e['subject']}: {e['message']}")
+        click.echo(f"error {_ago(e['at'])} {e['kind']}/{e['subject']}: "
+                   f"{clean_line(e['message'])}")
 
 
 def register(cli: click.Group) -> None:

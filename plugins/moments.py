@@ -16,8 +16,16 @@ format, is merged over it.
     every = "1d"
 
 Each moment within ``days_ahead`` (or its own ``lead_days``) of today, in the brand's time
-zone, is one ``event`` item per year, titled like "Hari Batik Nasional (2 Oktober) — 12 hari
-lagi", with the metric ``days_until`` refreshed on every fetch. Nothing touches the network.
+zone, becomes an ``event`` item, titled like "Hari Batik Nasional (2 Oktober) — 12 hari
+lagi", with the metric ``days_until``. Nothing touches the network.
+
+A stored item's title never changes (a refetch only refreshes its metrics), and the ranking
+only looks at items first seen in the last days. So a moment is not one item per year but
+one per **milestone** of its countdown (see :func:`milestones`): when it first enters the
+window (H-21 by default, its ``lead_days`` if larger), then H-14, H-7, H-3, H-1 (besok) and
+H-0 (hari ini). Each milestone is a new item, guid ``moment:<id>:<year>:h-<milestone>``,
+whose title is accurate on the day it is first seen; the moment comes back to the daily list
+as its date approaches instead of freezing at the count it had the first time.
 """
 
 from __future__ import annotations
@@ -37,6 +45,34 @@ from trendwatch.hookspecs import hookimpl
 
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
          "September", "Oktober", "November", "Desember")
+
+
+#: Countdown milestones (days before the moment) below a moment's own horizon. A month
+#: ahead for big productions, two weeks and one week for planning, three days to finalise,
+#: the day before and the day itself for posting.
+MILESTONES = (30, 14, 7, 3, 1, 0)
+
+
+def milestones(horizon: int) -> list[int]:
+    """The milestones of a moment surfaced ``horizon`` days ahead, largest first: the
+    horizon itself (when it first enters the window) and every standard one below it."""
+    return sorted({horizon, *(m for m in MILESTONES if m < horizon)}, reverse=True)
+
+
+def milestone_of(days: int, horizon: int) -> int:
+    """The milestone a countdown of ``days`` belongs to: the smallest one not below it
+    (12 days with a 21-day horizon is in the H-14 stretch)."""
+    return min(m for m in milestones(horizon) if m >= days)
+
+
+def countdown_text(days: int) -> str:
+    if days == 0:
+        return "hari ini"
+    if days == 1:
+        return "besok"
+    if days % 7 == 0 and days <= 28:
+        return f"{days // 7} minggu lagi"
+    return f"{days} hari lagi"
 
 
 class MomentDate(BaseModel):
@@ -181,29 +217,32 @@ class MomentsSource(Source):
             for when in moment.occurrences(years):
                 days = (when.date - today).days
                 if 0 <= days <= horizon:
-                    items.append(self._item(moment, when, days, ctx))
+                    items.append(self._item(moment, when, days, horizon, ctx))
         items.sort(key=lambda i: i.metrics["days_until"])
         return items
 
-    def _item(self, moment: Moment, when: MomentDate, days: int, ctx: FetchContext) -> Item:
+    def _item(self, moment: Moment, when: MomentDate, days: int, horizon: int,
+              ctx: FetchContext) -> Item:
         day = f"{when.date.day} {BULAN[when.date.month - 1]}"
         if when.approximate:
             day = f"perkiraan {day}"
-        countdown = "hari ini" if days == 0 else "besok" if days == 1 else f"{days} hari lagi"
+        milestone = milestone_of(days, horizon)
         summary = moment.description
         if when.approximate:
             summary += " Tanggal masih perkiraan: cek pengumuman resmi."
         if moment.hints:
             summary += " Ide konten: " + "; ".join(moment.hints) + "."
         return Item(
-            title=f"{moment.name} ({day}) — {countdown}",
+            # the count of the day it is first seen: a refetch does not change a title
+            title=f"{moment.name} ({day}) — {countdown_text(days)}",
             url=moment.url,
-            guid=f"moment:{moment.id}:{when.date.year}",
+            guid=f"moment:{moment.id}:{when.date.year}:h-{milestone}",
             summary=summary.strip(),
             published=ctx.now.astimezone(UTC),
             kind="event",
             metrics={"days_until": float(days)},
             extra={"moment_id": moment.id, "date": when.date.isoformat(),
+                   "milestone": milestone,
                    "approximate": when.approximate, "hints": list(moment.hints)},
             lang="id",
         )

@@ -65,7 +65,7 @@ def test_upcoming_moment(run_source):
     assert result.titles == ["Hari Batik Nasional (2 Oktober) — 12 hari lagi"]
     batik = result.items[0]
     assert batik.kind == "event"
-    assert batik.guid == "moment:hari-batik-nasional:2026"
+    assert batik.guid == "moment:hari-batik-nasional:2026:h-14"  # the H-14 stretch
     assert batik.metrics == {"days_until": 12.0}
     assert batik.published == SEPT_20
     assert batik.extra["date"] == "2026-10-02" and batik.extra["approximate"] is False
@@ -100,7 +100,7 @@ def test_across_the_new_year_and_lead_days(run_source):
                         now=datetime(2026, 12, 20, 18, 0, tzinfo=UTC))  # 21 Dec WIB
     items = by_id(result.items)
     assert items["hari-ibu"].title == "Hari Ibu (22 Desember) — besok"
-    assert items["tahun-baru"].guid == "moment:tahun-baru:2027"
+    assert items["tahun-baru"].guid == "moment:tahun-baru:2027:h-14"
     assert items["tahun-baru"].metrics["days_until"] == 11
     # Ramadan asks to be seen 60 days ahead: production starts early. Its date is an estimate.
     ramadan = items["awal-ramadan"]
@@ -178,15 +178,44 @@ def test_warns_when_the_data_runs_out(run_source):
                           now=datetime(2029, 1, 5, 3, 0, tzinfo=UTC)).items)
 
 
-def test_one_item_per_moment_per_year_and_countdown_refreshed(tmp_path):
+def test_each_milestone_is_a_new_item_so_the_moment_resurfaces(tmp_path):
+    """Fetched daily from H-21 to the day: a new item (with a title true on the day it is
+    first seen) at each milestone, the metrics of the current one refreshed in between."""
+    from datetime import timedelta
+
     cs = configure_source("moments", name="moments-id")
+    batik = date(2026, 10, 2)
+    new_titles = []
     with Store(tmp_path / "tw.db") as store:
-        with time_machine.travel(SEPT_20, tick=False):
-            (first,) = run_round(store, [cs], Config())
-        with time_machine.travel(datetime(2026, 9, 25, 3, 0, tzinfo=UTC), tick=False):
-            (second,) = run_round(store, [cs], Config())
-        assert (first.items_new, second.items_new, second.items_seen) == (1, 0, 1)
-        (row,) = store.db.query("select * from items where source = 'moments-id'")
-        assert row["kind"] == "event"
-        assert row["dedup_key"] == "guid:moment:hari-batik-nasional:2026"
-        assert row["metrics"] == '{"days_until": 7.0}'
+        for days in range(21, -1, -1):
+            now = datetime(batik.year, batik.month, batik.day, 3, 0, tzinfo=UTC) \
+                - timedelta(days=days)
+            with time_machine.travel(now, tick=False):
+                (run,) = run_round(store, [cs], Config())
+            assert run.status == "ok", run.error
+            if run.items_new:
+                new_titles += [r["title"] for r in store.db.query(
+                    "select title from items where first_seen_at = ? and title like "
+                    "'Hari Batik%'", [now.isoformat()])]
+        rows = {r["guid"]: r for r in store.db.query(
+            "select * from items where guid like 'moment:hari-batik-nasional:%'")}
+    assert new_titles == ["Hari Batik Nasional (2 Oktober) — 3 minggu lagi",
+                          "Hari Batik Nasional (2 Oktober) — 2 minggu lagi",
+                          "Hari Batik Nasional (2 Oktober) — 1 minggu lagi",
+                          "Hari Batik Nasional (2 Oktober) — 3 hari lagi",
+                          "Hari Batik Nasional (2 Oktober) — besok",
+                          "Hari Batik Nasional (2 Oktober) — hari ini"]
+    assert sorted(rows) == [f"moment:hari-batik-nasional:2026:h-{m}" for m in
+                            ("0", "1", "14", "21", "3", "7")]
+    # within a stretch the item is refreshed: H-14's last fetch was at 8 days to go
+    assert rows["moment:hari-batik-nasional:2026:h-14"]["metrics"] == '{"days_until": 8.0}'
+
+
+def test_milestones_follow_the_horizon():
+    from trendwatch_plugins.moments import milestone_of, milestones
+
+    assert milestones(21) == [21, 14, 7, 3, 1, 0]
+    assert milestones(60) == [60, 30, 14, 7, 3, 1, 0]
+    assert milestones(0) == [0]
+    assert [milestone_of(d, 21) for d in (21, 15, 14, 8, 7, 4, 3, 2, 1, 0)] == \
+        [21, 21, 14, 14, 7, 7, 3, 3, 1, 0]

@@ -102,3 +102,51 @@ def test_durations(text, seconds):
 def test_bad_durations(bad):
     with pytest.raises(ValueError):
         parse_duration(bad)
+
+
+def test_a_plugin_raising_anything_is_a_config_error_naming_it():
+    """A plugin's Options validator or constructor raising something other than a
+    ValueError is reported as one line naming sources[i] and the plugin, no traceback."""
+    from pydantic import field_validator
+
+    from trendwatch.api import Source, SourceOptions
+    from trendwatch.hookspecs import hookimpl
+
+    class FussyOptions(SourceOptions):
+        region: str = "id"
+
+        @field_validator("region")
+        @classmethod
+        def _lookup(cls, value: str) -> str:
+            return {"id": "ID"}[value]  # KeyError: pydantic does not wrap it
+
+    class Fussy(Source):
+        type_name = "fussy"
+        Options = FussyOptions
+
+        def fetch(self, ctx):
+            return []
+
+    class Fragile(Source):
+        type_name = "fragile"
+
+        def __init__(self, name, options):
+            raise RuntimeError("needs a cache folder")
+
+        def fetch(self, ctx):
+            return []
+
+    class Plugin:
+        @hookimpl
+        def register_sources(self, register):
+            register(Fussy)
+            register(Fragile)
+
+    config = parse_config('[[sources]]\nname = "a"\nplugin = "rss"\nurl = "https://e.com/f"\n'
+                          '[[sources]]\nname = "b"\nplugin = "fussy"\nregion = "xx"\n'
+                          '[[sources]]\nname = "c"\nplugin = "fragile"\n', "t.toml")
+    with pytest.raises(ConfigError) as info:
+        config.bind_sources(load_plugins([Plugin()]))
+    assert info.value.problems == [
+        "sources[1]: plugin \"fussy\" rejected its options: KeyError: 'xx'",
+        'sources[2]: plugin "fragile" rejected its options: RuntimeError: needs a cache folder']

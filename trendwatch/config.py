@@ -291,9 +291,12 @@ def _bind(table: PluginTable, index: int, kind: str, types: dict[str, type],
                            f"(available: {known}){hint}"])
     try:
         options: SourceOptions | NotifierOptions = cls.Options(**table.options)
+        obj = cls(table.name, options)
     except ValidationError as err:
         raise ConfigError(format_validation_error(err, prefix)) from None
-    obj = cls(table.name, options)
+    except Exception as err:  # a plugin's validator or constructor: its bug, our one line
+        raise ConfigError([f'{prefix}: plugin "{table.plugin}" rejected its options: '
+                           f"{type(err).__name__}: {err}"]) from None
     if kind == "sources":
         return ConfiguredSource(table, obj)  # type: ignore[arg-type]
     return ConfiguredNotifier(table, obj)

@@ -152,6 +152,22 @@ def test_training_labels_follow_the_verdicts(store, config):
     assert labels == {ids[0]: rows[ids[0]]["theme"], ids[1]: None, ids[2]: "social-trends"}
 
 
+def test_the_latest_verdict_decides_the_label_snooze_and_bare_other_teach_nothing(
+        store, config):
+    rows = _by_item(build_daily_list(store, config, None, now=NOW))
+    ids = sorted(rows)
+    later = NOW + timedelta(minutes=5)
+    record_verdict(store, rows[ids[0]]["id"], "accept", now=NOW)
+    record_verdict(store, rows[ids[0]]["id"], "snooze", now=later)  # undecided again
+    record_verdict(store, rows[ids[1]]["id"], "reject", reason="other", now=NOW)
+    record_verdict(store, rows[ids[2]]["id"], "reject", reason="other",
+                   theme="social-trends", now=NOW)
+    record_verdict(store, rows[ids[3]]["id"], "snooze", now=NOW)
+    record_verdict(store, rows[ids[3]]["id"], "reject", reason="stale", now=later)
+    labels = {r["item_id"]: r["theme"] for r in training_labels(store)}
+    assert labels == {ids[2]: "social-trends", ids[3]: rows[ids[3]]["theme"]}
+
+
 def test_verdicts_change_later_rankings(store, config):
     """Rejecting the advertising suggestions as off-brand, then retraining, lowers their
     kind: a new item of the same kind ranks lower than before."""

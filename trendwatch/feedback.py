@@ -12,11 +12,15 @@ reject off-brand            null: the item belongs to no theme
 reject wrong-theme          the correct theme (required)
 reject stale                the suggestion's theme: right topic, wrong moment
 reject already-covered      the suggestion's theme: right topic, we posted it already
-reject other                the theme given, else null (counts as off-brand)
-snooze                      null (no label: the reviewer has not decided)
+reject other                the theme given; without one, no label (the reason is
+                            unknown, so it teaches nothing)
+snooze                      null, and no label: the reviewer has not decided
 ==========================  =========================================================
 
-A later verdict on the same suggestion replaces the earlier one (the latest row wins).
+The label is decided here, once, when the verdict is recorded; :func:`teaches` says
+whether a stored row is a label at all (``null`` means off-brand only when it is).
+:func:`trendwatch.suggest.training_labels` reads the latest row per item and applies
+nothing else, so "accept, then snooze" leaves the item unlabelled.
 """
 
 from __future__ import annotations
@@ -50,6 +54,18 @@ def _label(verdict: str, reason: str | None, theme: str | None,
     if reason in _ON_THEME_REASONS:
         return suggested_theme
     return theme  # "other": only what the reviewer said explicitly
+
+
+def teaches(verdict: str, reason: str | None, label: str | None) -> bool:
+    """Whether a stored feedback row (its verdict, reason and ``theme`` label) is a
+    training label. A snooze is undecided; "reject other" without a theme says neither
+    which theme nor that the item is off-brand; "wrong-theme" without the right theme
+    (never stored by :func:`record_verdict`) only says what it is not."""
+    if verdict == "snooze":
+        return False
+    if verdict == "reject" and reason in ("other", "wrong-theme", None) and not label:
+        return False
+    return verdict in ("accept", "reject")
 
 
 def _validate(verdict: str, reason: str | None, theme: str | None,

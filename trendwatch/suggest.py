@@ -53,38 +53,25 @@ MAX_ANGLES = 3
 
 
 def training_labels(store: Store) -> list[dict[str, Any]]:
-    """The review verdicts as classifier labels: one per item, the latest verdict winning.
+    """The review verdicts as classifier labels: the latest feedback row per item decides.
 
-    ``theme`` is the label: a theme id, or ``None`` for off-brand. Following the table in
-    :mod:`trendwatch.feedback`: accept → the theme given or the suggestion's; reject
-    off-brand → ``None``; wrong-theme → the theme given; stale / already-covered → the
-    suggestion's theme (right topic, wrong moment); other → the theme given, else ``None``.
-    Snoozes are not labels. Each row: ``item_id``, ``title``, ``summary``, ``theme``,
+    The label itself was decided when the verdict was recorded (``feedback.theme``, see
+    :mod:`trendwatch.feedback`): a theme id, or ``None`` for off-brand. Nothing is
+    recomputed here; an item whose latest row teaches nothing (a snooze, "reject other"
+    without a theme: :func:`trendwatch.feedback.teaches`) has no label, even if an earlier
+    verdict gave it one. Each row: ``item_id``, ``title``, ``summary``, ``theme``,
     ``verdict``, ``reason``.
     """
+    from .feedback import teaches
+
     rows = store.query("""
-        select f.id, f.item_id, f.verdict, f.reason, f.theme, s.theme as suggested,
-               i.title, i.summary
+        select f.item_id, f.verdict, f.reason, f.theme, i.title, i.summary
         from feedback f join items i on i.id = f.item_id
-        left join suggestions s on s.id = f.suggestion_id
-        where f.verdict in ('accept', 'reject')
+        where f.id in (select max(id) from feedback group by item_id)
         order by f.id""")
-    latest: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        if r["verdict"] == "accept":
-            label = r["theme"] or r["suggested"]
-        elif r["reason"] == "off-brand":
-            label = None
-        elif r["reason"] in ("stale", "already-covered"):
-            label = r["theme"] or r["suggested"]
-        else:  # wrong-theme, other: only what the reviewer said
-            label = r["theme"]
-        if r["verdict"] == "reject" and r["reason"] == "wrong-theme" and not label:
-            continue  # "not that theme" without the right one teaches nothing reliable
-        latest[r["item_id"]] = {"item_id": r["item_id"], "title": r["title"],
-                                "summary": r["summary"], "theme": label,
-                                "verdict": r["verdict"], "reason": r["reason"]}
-    return list(latest.values())
+    return [{"item_id": r["item_id"], "title": r["title"], "summary": r["summary"],
+             "theme": r["theme"], "verdict": r["verdict"], "reason": r["reason"]}
+            for r in rows if teaches(r["verdict"], r["reason"], r["theme"])]
 
 
 def train_model(store: Store, config: Config, *, now: datetime | None = None,

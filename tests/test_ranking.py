@@ -248,3 +248,67 @@ def test_template_angles_fill_config_templates_and_defaults():
     odd = {"id": "x", "name": "X", "angles": [{"platform": "X", "format": "thread",
                                                "hook": "{topic} {unknown}"}]}
     assert angles.template_angles(sugg, odd, {})[0].hook == "Gadis Lereng {unknown}"
+
+
+def _burst_docs(now, history_days, baseline_term_per_day=0):
+    """A record ``history_days`` old before the last day: a filler story a day, plus
+    "konser" stories per day; today "konser" in 4 stories and "hari batik" in 6."""
+    docs, n = [], 0
+    for day in range(1, int(history_days) + 1):
+        for _k in range(baseline_term_per_day):
+            n += 1
+            docs.append(rising.Doc(n, "s0", n, "Konser musik kota",
+                                   now - timedelta(days=day, hours=2)))
+        n += 1
+        docs.append(rising.Doc(n, "s1", n, "Cuaca cerah hari ini", now - timedelta(days=day,
+                                                                                 hours=3)))
+    for k in range(4):
+        n += 1
+        docs.append(rising.Doc(n, f"s{k % 2}", n, "Konser musik kota", now - timedelta(hours=k)))
+    for k in range(6):
+        n += 1
+        docs.append(rising.Doc(n, f"s{k % 3}", n, "Hari Batik meriah",
+                               now - timedelta(hours=k)))
+    return docs
+
+
+def _about(word, found):
+    return [t for t in found if word in t["term"].split()]
+
+
+def test_rising_baseline_is_per_day_of_history_actually_present():
+    """Six days of one "konser" story a day is 1/day, not 6/14: four today is no burst."""
+    now = datetime(2026, 10, 2, 12, tzinfo=UTC)
+    found = rising.detect_bursts(_burst_docs(now, 6, baseline_term_per_day=1), now)
+    assert not _about("konser", found)
+    (batik,) = _about("batik", found)
+    assert batik["baseline"] == 0 and batik["count"] == 6
+
+
+def test_rising_needs_history_before_calling_a_burst():
+    now = datetime(2026, 10, 2, 12, tzinfo=UTC)
+    # nothing before the last day: a brand-new database has nothing to rise from
+    assert rising.detect_bursts(_burst_docs(now, 0), now) == []
+    # two days of history: stricter thresholds, so 4 stories from nowhere are not enough,
+    # 6 are; with two weeks of history 4 are
+    young = rising.detect_bursts(_burst_docs(now, 2), now)
+    assert not _about("konser", young) and _about("batik", young)
+    old = rising.detect_bursts(_burst_docs(now, 14), now)
+    assert _about("konser", old) and _about("batik", old)
+
+
+def test_rising_topics_measure_history_from_the_first_stored_item(tmp_path):
+    from trendwatch.store import Store, iso
+
+    now = datetime(2026, 10, 2, 12, tzinfo=UTC)
+    with Store(tmp_path / "tw.db") as store, store.write() as db:
+        db["items"].insert_all({"id": d.item_id, "source": d.source, "dedup_key": str(d.item_id),
+                                "title": d.title, "story_id": d.story,
+                                "first_seen_at": iso(d.seen_at)} for d in _burst_docs(now, 2))
+    with Store(tmp_path / "tw.db") as store:
+        assert not _about("konser", rising.rising_topics(store, now=now))
+        with store.write() as db:  # the record turns out to start a month ago
+            db["items"].insert({"id": 999, "source": "s9", "dedup_key": "999",
+                                "title": "Arsip lama", "story_id": 999,
+                                "first_seen_at": iso(now - timedelta(days=30))})
+        assert _about("konser", rising.rising_topics(store, now=now))

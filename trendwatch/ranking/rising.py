@@ -13,6 +13,13 @@ before. A term rises when
   different sources, and
 * ``ratio = (count + 1) / (baseline_per_day · window_days + 1)`` is at least ``min_ratio``.
 
+``baseline_per_day`` divides by the days of history actually present before the window
+(at most ``baseline_days``, at least one): a database two days old must not spread two
+days of mentions over two weeks, or every common word looks like a burst in the first
+fortnight. With no history before the window nothing is rising (there is nothing to rise
+from); with less than ``min_history_days`` the thresholds are stricter (``min_ratio``
+doubled, ``min_count`` + 2), since one or two days are a noisy baseline.
+
 Rising terms are ordered by ``score = (count − expected) / sqrt(expected + 1)``, a
 Poisson-style z-score that favours a jump from 2 to 20 over one from 0 to 3. A word that
 only appears inside a rising phrase ("batik" in "hari batik") is dropped for the phrase.
@@ -47,10 +54,22 @@ class Doc:
 
 def detect_bursts(docs: Iterable[Doc], now: datetime, *, window: timedelta = timedelta(days=1),
                   baseline_days: int = 14, min_count: int = 3, min_sources: int = 2,
-                  min_ratio: float = 3.0, limit: int = 10) -> list[dict[str, Any]]:
-    """Rising terms among ``docs`` (see the module docstring)."""
+                  min_ratio: float = 3.0, limit: int = 10, min_history_days: float = 3.0,
+                  history_start: datetime | None = None) -> list[dict[str, Any]]:
+    """Rising terms among ``docs`` (see the module docstring). ``history_start`` is when
+    the record begins (the first item ever stored); default: the oldest of ``docs``."""
+    docs = list(docs)
     start = now - window
     base_start = start - timedelta(days=baseline_days)
+    if history_start is None:
+        history_start = min((d.seen_at for d in docs), default=start)
+    history_days = min(float(baseline_days),
+                       (start - max(history_start, base_start)).total_seconds() / 86400)
+    if history_days <= 0:
+        return []  # everything is new on a new database: no baseline, no burst
+    if history_days < min_history_days:
+        min_ratio, min_count = min_ratio * 2, min_count + 2
+    history_days = max(1.0, history_days)
     recent: dict[str, set[int]] = defaultdict(set)
     base: dict[str, set[int]] = defaultdict(set)
     sources: dict[str, set[str]] = defaultdict(set)
@@ -75,7 +94,7 @@ def detect_bursts(docs: Iterable[Doc], now: datetime, *, window: timedelta = tim
         count = len(stories)
         if count < min_count or len(sources[term]) < min_sources:
             continue
-        per_day = len(base.get(term, ())) / baseline_days
+        per_day = len(base.get(term, ())) / history_days
         expected = per_day * window_days
         ratio = (count + 1) / (expected + 1)
         if ratio < min_ratio:
@@ -119,4 +138,6 @@ def rising_topics(store: Store, *, now: datetime | None = None,
                        [iso(since), iso(now)])
     docs = (Doc(r["id"], r["source"], r["story_id"] or r["id"], r["title"] or "",
                 parse_iso(r["first_seen_at"]) or now) for r in rows)
-    return detect_bursts(docs, now, window=window, baseline_days=baseline_days, **options)
+    first = store.query("select min(first_seen_at) as t from items")[0]["t"]
+    return detect_bursts(docs, now, window=window, baseline_days=baseline_days,
+                         history_start=parse_iso(first) if first else now, **options)

@@ -385,25 +385,18 @@ def test_failing_job_is_reported_and_the_loop_goes_on(local_daemon, server, tmp_
 # -- run --once ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def ranked(monkeypatch):
-    """Stand-in for the ranking step (tested with the ranking engine); records its calls."""
-    calls: list[str] = []
-
-    def fake_rank(store, config, host, now=None):
-        calls.append(config.brand.name)
-        return []
-
-    monkeypatch.setattr("trendwatch.daemon.rank_and_list", fake_rank)
-    return calls
+def scored(db) -> int:
+    with Store(db) as store:
+        return store.query("select count(*) as n from scores")[0]["n"]
 
 
-def test_run_once_exit_codes(server, write_config, tmp_path, cli, ranked):
+def test_run_once_exit_codes(server, write_config, tmp_path, cli):
+    # the real ranking engine runs, in its own child process as in the daemon
     db = tmp_path / "tw.db"
     ok_cfg = make_config(write_config, server, {"good": "/good.xml"})
     result = cli("--config", str(ok_cfg), "--db", str(db), "run", "--once")
     assert result.exit_code == 0, result.output
-    assert ranked == ["Studio Uji"]
+    assert scored(db) == 2  # both items of good.xml were ranked
 
     both = make_config(write_config, server, {"good": "/good.xml", "broken": "/broken.xml"})
     result = cli("--config", str(both), "--db", str(db), "run", "--once")
@@ -413,20 +406,22 @@ def test_run_once_exit_codes(server, write_config, tmp_path, cli, ranked):
         rows = {r["name"]: r for r in store.query("select * from sources")}
     assert rows["broken"]["consecutive_failures"] == 1
     assert rows["good"]["last_status"] in ("ok", "not_modified")
-    assert len(ranked) == 2  # ranking still ran on what came in
+    assert scored(db) == 2
 
 
-def test_run_once_fails_when_ranking_fails(server, write_config, tmp_path, cli, monkeypatch):
-    def broken_rank(*args, **kwargs):
-        raise RuntimeError("model file corrupt")
-
-    monkeypatch.setattr("trendwatch.daemon.rank_and_list", broken_rank)
+def test_run_once_fails_when_ranking_fails(server, write_config, tmp_path, cli):
+    db = tmp_path / "tw.db"
+    with Store(db) as store, store.write() as w:  # every score write fails, for real
+        w.execute("create trigger no_scores before insert on scores "
+                  "begin select raise(abort, 'disk says no'); end")
     cfg = make_config(write_config, server, {"good": "/good.xml"})
-    result = cli("--config", str(cfg), "--db", str(tmp_path / "tw.db"), "run", "--once")
+    result = cli("--config", str(cfg), "--db", str(db), "run", "--once")
     assert result.exit_code == 1
-    with Store(tmp_path / "tw.db") as store:
+    with Store(db) as store:
         events = store.query("select subject, message from events")
-    assert events == [{"subject": "rank", "message": "RuntimeError: model file corrupt"}]
+        assert store.query("select count(*) as n from items")[0]["n"] == 2  # fetch kept
+    assert [e["subject"] for e in events] == ["rank"]
+    assert "disk says no" in events[0]["message"]
 
 
 def test_run_once_ranks_with_the_real_engine(server, write_config, tmp_path, cli):

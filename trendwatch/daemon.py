@@ -154,14 +154,18 @@ def run_once(app: App) -> int:
                         len(failed), ", ".join(o.source for o in failed), new)
         else:
             log.info("fetched %d sources, %d new items", len(outcomes), new)
-        ranked = True
-        try:
-            rank_and_list(store, app.config, app.host)
-        except Exception as err:
-            ranked = False
-            log.error("ranking failed: %s: %s", type(err).__name__, err)
-            store.event("error", "job", "rank", f"{type(err).__name__}: {err}")
-        return 1 if failed or not ranked else 0
+        # Ranking runs in a child process, as in the daemon: scikit-learn and the training
+        # working set are added to a fresh interpreter, not on top of what fetching left
+        # behind, so the peak stays that of the larger step, not their sum.
+        rank_errors: list[BaseException] = []
+        runner = JobRunner(app.db_path, on_error=lambda _name, err: rank_errors.append(err),
+                           isolate=True)
+        runner.submit("rank", job_rank, app.config, utcnow())
+        runner.wait_idle(timeout=runner.timeout)
+        runner.stop(grace=5)
+        if rank_errors:  # already logged and stored as an event by the runner
+            return 1
+        return 1 if failed else 0
 
 
 # -- the service ------------------------------------------------------------------------

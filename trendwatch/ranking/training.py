@@ -32,8 +32,9 @@ from .text import item_text
 
 log = logging.getLogger(__name__)
 
-#: Unlabelled items used for training: the most recently seen ones.
-STREAM_LIMIT = 8000
+#: Unlabelled items used for training: the most recently seen ones. 4,000 keeps the
+#: training job under ~250 MB on a small server (benchmarks/bench_fetch.py, run --once).
+STREAM_LIMIT = 4000
 #: Model files kept on disk (rows in ``models`` are kept forever).
 KEEP_FILES = 5
 #: Cross-validation needs this many labels of at least two classes.

@@ -296,15 +296,16 @@ def test_second_daemon_on_the_same_database_is_refused(server, write_config, tmp
 
 
 def test_digest_fires_at_the_configured_local_time(server, write_config, tmp_path, daemons):
-    # Monday 30 Nov 2026, 08:59:57 in Jakarta; the digest is due at 09:00 WIB
+    # Monday 30 Nov 2026, 08:59:50 in Jakarta; the digest is due at 09:00 WIB (10 s leave
+    # the daemon time to start and fetch even on a loaded CI machine)
     cfg = make_config(write_config, server, {"good": "/good.xml", "broken": "/broken.xml"},
                       every="1h", digest='[digest]\nat = "09:00"\ndays = ["mon"]')
     db = tmp_path / "tw.db"
-    d = DaemonProcess(cfg, db, env={"TRENDWATCH_FAKE_TIME": "2026-11-30T08:59:57+07:00"})
+    d = DaemonProcess(cfg, db, env={"TRENDWATCH_FAKE_TIME": "2026-11-30T08:59:50+07:00"})
     daemons.append(d)
     d.wait_for("the sources fetched", lambda: len(d.query("select 1 from fetches")) >= 2)
     assert not d.query("select 1 from digests"), "digest built before its time"
-    d.wait_for("the digest", lambda: d.query("select created_at from digests"), timeout=20)
+    d.wait_for("the digest", lambda: d.query("select created_at from digests"), timeout=30)
     created = datetime.fromisoformat(d.query("select created_at from digests")[0][0])
     local = created.astimezone(ZoneInfo("Asia/Jakarta"))
     assert (local.date().isoformat(), local.hour, local.minute) == ("2026-11-30", 9, 0)
@@ -495,3 +496,26 @@ def test_a_clock_stepping_back_does_not_stall_the_schedule(local_daemon, server)
             assert server.hits["/good.xml"] == 2
         finally:
             d.shutdown()
+
+
+def test_a_failed_digest_job_gives_its_slot_back(local_daemon):
+    import time_machine
+
+    d = local_daemon({"good": "/good.xml"}, isolate_jobs=False)
+    submitted: list[str] = []
+
+    class Jobs:  # records submissions instead of running the digest
+        def submit(self, name, fn, *args):
+            submitted.append(name)
+            return True
+
+    d.jobs = Jobs()
+    wib = ZoneInfo("Asia/Jakarta")
+    with time_machine.travel(datetime(2026, 11, 30, 9, 0, 5, tzinfo=wib), tick=False):
+        assert d.check_digest() is True
+        assert d.check_digest() is False  # claimed: not queued on every tick
+        d._job_failed("digest", RuntimeError("notifier and disk both down"))
+        assert d.check_digest() is False  # not retried at once...
+    with time_machine.travel(datetime(2026, 11, 30, 9, 11, tzinfo=wib), tick=False):
+        assert d.check_digest() is True  # ...but retried, not lost for the day
+    assert submitted == ["digest", "digest"]

@@ -171,6 +171,10 @@ def run_once(app: App) -> int:
 # -- the service ------------------------------------------------------------------------
 
 
+#: How long after a failed digest job the digest is tried again.
+DIGEST_RETRY = timedelta(minutes=10)
+
+
 class Daemon:
     """The long-running service. ``run()`` blocks until SIGTERM/SIGINT or ``stop``."""
 
@@ -191,6 +195,10 @@ class Daemon:
         self._retry_at: dict[str, float] = {}
         self._ranked_up_to = 0             # highest item id the last ranking saw
         self._last_digest: datetime | None = None
+        # A failed digest job gives its slot back (retried, not lost for the day), but not
+        # before this time, so a persistent failure isn't retried every second.
+        self._digest_before_claim: datetime | None = None
+        self._digest_retry_at: datetime | None = None
         self._clock_ref: tuple[datetime, float] | None = None  # (wall, monotonic) last tick
         self.outcomes = 0                  # fetch results stored (for tests and benchmarks)
 
@@ -371,9 +379,12 @@ class Daemon:
         """Queue the digest when its local time has come (once per slot)."""
         assert self.jobs is not None
         now = utcnow()
+        if self._digest_retry_at is not None and now < self._digest_retry_at:
+            return False
         slot = digest_due(now, self._last_digest, self.config.digest, self.config.brand.tz)
         if slot is None:
             return False
+        self._digest_before_claim = self._last_digest
         self._last_digest = now  # claimed now: the check runs every second
         log.info("digest due (slot %s)", slot.isoformat())
         return self.jobs.submit("digest", job_digest, self.config, now)
@@ -381,6 +392,11 @@ class Daemon:
     def _job_failed(self, name: str, err: BaseException) -> None:
         if name == "rank":
             self._ranked_up_to = 0  # try again at the next ranking slot
+        elif name == "digest":
+            # the slot is not done: give it back, and retry in a while (within the catch-up
+            # window) instead of losing the day's digest to one failure
+            self._last_digest = self._digest_before_claim
+            self._digest_retry_at = utcnow() + DIGEST_RETRY
 
     def housekeeping(self) -> None:
         """Keep the WAL file small (a long-running writer otherwise lets it grow)."""

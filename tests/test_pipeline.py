@@ -243,3 +243,18 @@ def test_disk_full_rolls_back_the_whole_result(store):
     assert wait_until(lambda g: len(g) >= 1, pool)[0].stored
     assert store.query("select count(*) as n from items")[0]["n"] == 200
     pool.close()
+
+
+def test_a_result_that_cannot_be_stored_counts_as_a_failed_fetch(store, monkeypatch):
+    def explode(*args, **kwargs):
+        raise ValueError("item 3 has a title the store cannot take")
+
+    monkeypatch.setattr("trendwatch.pipeline.save_items", explode)
+    (out,) = run_round(store, [src(Quick, "odd")], Config())
+    assert out.failed and "could not store result" in out.error
+    row = store.query("select * from sources where name = 'odd'")[0]
+    assert row["consecutive_failures"] == 1  # flagged as broken, backs off
+    assert row["next_due_at"] is not None
+    fetch = store.query("select status, error from fetches where source = 'odd'")
+    assert fetch == [{"status": "error", "error": out.error}]
+    assert store.query("select count(*) as n from items")[0]["n"] == 0  # nothing half-written

@@ -292,6 +292,17 @@ class FetchPool:
             # kept for the next poll: retrying now would only wait on the same lock again
             self.record_event("error", "job", cs.name, out.error, traceback.format_exc(),
                               flush=False)
+            if not isinstance(err, sqlite3.Error):
+                # Not the database: something in this source's data that storing can't
+                # take, and that will come back on every fetch. Record it as this source's
+                # failed fetch, so it counts, backs off and shows as broken.
+                failed = FetchOutcome(cs.name, status="error", error=out.error,
+                                      started=out.started, finished=out.finished,
+                                      http_status=out.http_status, bytes=out.bytes)
+                try:
+                    store_outcome(self.store, cs, failed, self.config)
+                except Exception as again:
+                    log.error("source %s: could not record the failure: %s", cs.name, again)
         if self.on_outcome:
             self.on_outcome(out)
         return out

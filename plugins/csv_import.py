@@ -32,7 +32,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,14 +40,13 @@ from zoneinfo import ZoneInfo
 from pydantic import field_validator
 
 from trendwatch.api import FetchContext, Item, Source, SourceError, SourceOptions
-from trendwatch.feeds import http_url
+from trendwatch.feeds import clamp_future, http_url
 from trendwatch.hookspecs import hookimpl
 from trendwatch.text import content_hash, plain_text
 
 DEFAULT_PATTERNS = ("*.csv", "*.tsv", "*.json", "*.jsonl")
 #: A spreadsheet export bigger than this is a mistake (or not an export): skipped.
 MAX_FILE_BYTES = 20_000_000
-FUTURE_SLACK = timedelta(hours=1)
 
 # Normalised header -> field. Indonesian and English spellings seen in real exports.
 ALIASES = {
@@ -411,8 +410,8 @@ class CsvImportSource(Source):
             if published is None:
                 ctx.warn(f"{where}: date {str(raw_date)[:40]!r} not understood; "
                          "kept without a date")
-            elif published > ctx.now + FUTURE_SLACK:
-                published = ctx.now
+            else:
+                published = clamp_future(published, ctx.now)
         platform = str(fields.get("platform") or platform_hint or "").strip().lower() or None
         if url is None and hashtag and platform in TAG_PAGES and re.fullmatch(r"\w+", hashtag):
             url = TAG_PAGES[platform].format(hashtag)  # so the reviewer has something to open

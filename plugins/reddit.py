@@ -47,7 +47,7 @@ from trendwatch.api import (
     SourceError,
     SourceOptions,
 )
-from trendwatch.feeds import FUTURE_SLACK, http_url
+from trendwatch.feeds import clamp_future, http_url
 from trendwatch.hookspecs import hookimpl
 
 
@@ -76,7 +76,7 @@ def _epoch(value: Any, now: datetime) -> datetime | None:
         dt = datetime.fromtimestamp(float(value), UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
-    return min(dt, now) if dt > now + FUTURE_SLACK else dt
+    return clamp_future(dt, now)
 
 
 def _number(value: Any) -> float | None:

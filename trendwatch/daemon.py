@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ from . import __version__
 from .config import Config, ConfiguredSource
 from .lock import DaemonLock
 from .pipeline import FetchOutcome, FetchPool, due_sources, run_round
+from .queries import today
 from .scheduler import (
     GuardedScheduler,
     JobRunner,
@@ -85,10 +86,6 @@ class DaemonOptions:
     job_timeout: float = 3600.0
 
 
-def today_local(config: Config, now: datetime) -> date:
-    return now.astimezone(config.brand.tz).date()
-
-
 def rank_and_list(store: Store, config: Config, host: PluginHost | None,
                   now: datetime | None = None) -> Any:
     """Score new items and (re)build today's suggestion list. Imports scikit-learn, so
@@ -96,7 +93,7 @@ def rank_and_list(store: Store, config: Config, host: PluginHost | None,
     from .suggest import build_daily_list
 
     now = now or utcnow()
-    return build_daily_list(store, config, host, now=now, list_date=today_local(config, now))
+    return build_daily_list(store, config, host, now=now, list_date=today(config.brand.tz, now))
 
 
 def retrain(store: Store, config: Config, now: datetime | None = None) -> Any:

@@ -25,6 +25,13 @@ from .text import plain_text
 FUTURE_SLACK = timedelta(hours=1)
 
 
+def clamp_future(dt: datetime, now: datetime) -> datetime:
+    """A date more than :data:`FUTURE_SLACK` ahead of ``now`` becomes ``now``: a feed's
+    far-future date (a typo, a scheduled post) must not pin an item to the top for months.
+    Every source uses this one rule."""
+    return min(dt, now) if dt > now + FUTURE_SLACK else dt
+
+
 def struct_to_datetime(value: time.struct_time | None, now: datetime) -> datetime | None:
     """feedparser's ``*_parsed`` (naive UTC) to an aware datetime, far-future clamped."""
     if not value:
@@ -33,7 +40,7 @@ def struct_to_datetime(value: time.struct_time | None, now: datetime) -> datetim
         dt = datetime.fromtimestamp(calendar.timegm(value), UTC)
     except (OverflowError, ValueError, OSError):
         return None
-    return min(dt, now) if dt > now + FUTURE_SLACK else dt
+    return clamp_future(dt, now)
 
 
 def parse_iso_date(value: Any, now: datetime) -> datetime | None:
@@ -45,8 +52,7 @@ def parse_iso_date(value: Any, now: datetime) -> datetime | None:
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    dt = dt.astimezone(UTC)
-    return min(dt, now) if dt > now + FUTURE_SLACK else dt
+    return clamp_future(dt.astimezone(UTC), now)
 
 
 def is_json_feed(resp: Response) -> bool:

@@ -40,6 +40,9 @@ def test_wheel_layout(wheel):
             if f.is_file():
                 rel = f.relative_to(ROOT).as_posix()
                 assert rel in names, f"{rel} missing from the wheel (package-data?)"
+    # the shipped model assets (seed data and model card), without a top-level "models"
+    assert "trendwatch_models/seeds.toml" in names and "trendwatch_models/README.md" in names
+    assert not [n for n in names if n.startswith("models/")]
     # every module in plugins/ is shipped
     for module in (ROOT / "plugins").glob("*.py"):
         assert f"trendwatch_plugins/{module.name}" in names
@@ -49,13 +52,13 @@ def test_installed_wheel_works_and_has_no_plugins_module(wheel, tmp_path):
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     env = {**os.environ, "PYTHONPATH": str(target)}
-    probe = ("import trendwatch, trendwatch_plugins, sys; "
+    probe = ("import trendwatch, trendwatch_plugins, trendwatch.ranking.seeds, sys; "
              "assert trendwatch.__file__.startswith(sys.argv[1]), trendwatch.__file__; "
-             "import importlib.util; print(importlib.util.find_spec('plugins'))")
+             "import importlib.util as u; print(u.find_spec('plugins'), u.find_spec('models'))")
     proc = subprocess.run([sys.executable, "-c", probe, str(target)], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "None"
+    assert proc.stdout.strip() == "None None"
     proc = subprocess.run([sys.executable, "-m", "trendwatch", "plugins", "--json"], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     import json

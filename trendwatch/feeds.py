@@ -3,6 +3,7 @@
 feedparser is always given bytes plus the response headers (never a URL or a str: a str
 that isn't a URL is opened as a local file). Sanitising and relative-URI resolution are
 turned off: we store plain text only, and they are a third to two thirds of parse time.
+Its SAX parser buffers text (:mod:`.sax_driver`): another third off, same output.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ import feedparser
 from .api import Item, Response
 from .errors import SourceError
 from .text import plain_text
+
+#: feedparser tries these SAX drivers first (a module-level list it reads on every parse).
+#: Ours goes in front once, for the whole process: it changes speed, not results.
+SAX_DRIVER = "trendwatch.sax_driver"
+if SAX_DRIVER not in feedparser.api.PREFERRED_XML_PARSERS:
+    feedparser.api.PREFERRED_XML_PARSERS.insert(0, SAX_DRIVER)
 
 #: Dates further in the future than this are clamped to the fetch time.
 FUTURE_SLACK = timedelta(hours=1)

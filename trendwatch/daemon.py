@@ -34,23 +34,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from . import __version__, jobs
 from .config import Config, ConfiguredSource
 from .lock import DaemonLock
 from .pipeline import FetchOutcome, FetchPool, due_sources, run_round
-from .queries import today
 from .scheduler import (
     GuardedScheduler,
     JobRunner,
     digest_due,
     install_fake_clock,
-    report_job_error,
 )
 from .store import Store, iso, parse_iso, utcnow
 
 if TYPE_CHECKING:
     from .cli.app import App
-    from .plugins import PluginHost
 
 log = logging.getLogger(__name__)
 
@@ -86,52 +83,6 @@ class DaemonOptions:
     job_timeout: float = 3600.0
 
 
-def rank_and_list(store: Store, config: Config, host: PluginHost | None,
-                  now: datetime | None = None) -> Any:
-    """Score new items and (re)build today's suggestion list. Imports scikit-learn, so
-    only the ranking job and ``run --once`` call it."""
-    from .suggest import build_daily_list
-
-    now = now or utcnow()
-    return build_daily_list(store, config, host, now=now, list_date=today(config.brand.tz, now))
-
-
-def retrain(store: Store, config: Config, now: datetime | None = None) -> Any:
-    """Train a new model version on the labels so far (the ranking engine's entry point)."""
-    from .suggest import train_model
-
-    return train_model(store, config, now=now or utcnow())
-
-
-# -- jobs (module level: they run in a child process, see JobRunner) ---------------------
-# ``now`` comes from the daemon, so a test clock in the daemon also rules its jobs.
-
-
-def job_rank(store: Store, config: Config, now: datetime) -> None:
-    from .plugins import load_plugins
-
-    rank_and_list(store, config, load_plugins(), now)
-
-
-def job_retrain(store: Store, config: Config, now: datetime) -> None:
-    retrain(store, config, now)
-
-
-def job_digest(store: Store, config: Config, now: datetime) -> None:
-    """Rank (today's list fresh), then build, store, write and send the digest."""
-    from .digest import build_digest
-    from .plugins import load_plugins
-
-    host = load_plugins()
-    try:  # a ranking failure must not cost the digest (broken sources come first in it)
-        rank_and_list(store, config, host, now)
-    except Exception as err:
-        report_job_error(store, "rank", err)
-    result = build_digest(store, config, host, config.bind_notifiers(host), now=now)
-    log.info("digest built: %s suggestions, %d broken sources",
-             result.get("n_suggestions"), len(result.get("broken_sources") or []))
-
-
 # -- run --once -------------------------------------------------------------------------
 
 
@@ -143,7 +94,24 @@ def run_once(app: App) -> int:
         store = app.store
         sources = [s for s in app.sources if s.table.enabled]
         store.sync_sources(app.sources)
-        outcomes = run_round(store, sources, app.config)
+        # Ranking runs in a child process, as in the daemon: scikit-learn and the training
+        # working set live in a fresh interpreter and go back to the system when it exits.
+        # It starts now, not after the fetch: it imports, trains and scores what has been
+        # stored while this process is still fetching (two cores: parsing is bound to one).
+        import multiprocessing
+
+        fetch_done = multiprocessing.get_context("spawn").Event()
+        rank_errors: list[BaseException] = []
+        runner = JobRunner(app.db_path, on_error=lambda _name, err: rank_errors.append(err),
+                           isolate=True)
+        runner.submit("rank", jobs.rank_while_fetching, app.config, utcnow(), fetch_done)
+        try:
+            outcomes = run_round(store, sources, app.config)
+        except BaseException:
+            runner.stop(grace=0)  # its open transaction, if any, is rolled back
+            raise
+        finally:
+            fetch_done.set()
         failed = [o for o in outcomes if o.failed]
         new = sum(o.items_new for o in outcomes)
         if failed:
@@ -151,13 +119,6 @@ def run_once(app: App) -> int:
                         len(failed), ", ".join(o.source for o in failed), new)
         else:
             log.info("fetched %d sources, %d new items", len(outcomes), new)
-        # Ranking runs in a child process, as in the daemon: scikit-learn and the training
-        # working set are added to a fresh interpreter, not on top of what fetching left
-        # behind, so the peak stays that of the larger step, not their sum.
-        rank_errors: list[BaseException] = []
-        runner = JobRunner(app.db_path, on_error=lambda _name, err: rank_errors.append(err),
-                           isolate=True)
-        runner.submit("rank", job_rank, app.config, utcnow())
         runner.wait_idle(timeout=runner.timeout)
         runner.stop(grace=5)
         if rank_errors:  # already logged and stored as an event by the runner
@@ -366,11 +327,11 @@ class Daemon:
         if top <= self._ranked_up_to:
             return False
         self._ranked_up_to = top
-        return self.jobs.submit("rank", job_rank, self.config, utcnow())
+        return self.jobs.submit("rank", jobs.rank, self.config, utcnow())
 
     def queue_retrain(self) -> bool:
         assert self.jobs is not None
-        return self.jobs.submit("retrain", job_retrain, self.config, utcnow())
+        return self.jobs.submit("retrain", jobs.retrain, self.config, utcnow())
 
     def check_digest(self) -> bool:
         """Queue the digest when its local time has come (once per slot)."""
@@ -384,7 +345,7 @@ class Daemon:
         self._digest_before_claim = self._last_digest
         self._last_digest = now  # claimed now: the check runs every second
         log.info("digest due (slot %s)", slot.isoformat())
-        return self.jobs.submit("digest", job_digest, self.config, now)
+        return self.jobs.submit("digest", jobs.digest, self.config, now)
 
     def _job_failed(self, name: str, err: BaseException) -> None:
         if name == "rank":

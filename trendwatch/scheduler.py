@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -170,6 +171,14 @@ def _child_main(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...],
         conn.send(("error", f"{type(err).__name__}: {err}", traceback.format_exc()))
     finally:
         conn.close()
+    # The result is reported and the database closed. Skipping the interpreter's teardown
+    # (unloading scikit-learn and scipy, freeing the job's matrices object by object) saves
+    # ~0.3 s that ``run --once`` and the daemon would otherwise wait for; the memory goes
+    # back to the system all the same when the process ends.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class JobRunner:

@@ -29,7 +29,7 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .api import Angle
 from .config import Config
@@ -37,7 +37,7 @@ from .store import Store, dumps, iso, loads, parse_iso, utcnow
 
 if TYPE_CHECKING:
     from .plugins import PluginHost
-    from .ranking.classifier import ThemeModel
+    from .ranking.classifier import Prediction, ThemeModel
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def score_pending(store: Store, config: Config, model: ThemeModel, *,
                   now: datetime | None = None, item_ids: Sequence[int] | None = None) -> int:
     """Score the window's items that are unscored or scored by another model version.
     Returns how many were scored."""
-    from .ranking.text import item_text, normalise
+    from .ranking.text import item_text
 
     now = now or utcnow()
     if item_ids is None:
@@ -124,25 +124,105 @@ def score_pending(store: Store, config: Config, model: ThemeModel, *,
         marks = ",".join("?" * len(item_ids))
         rows = store.query(f"select id, title, summary from items where id in ({marks})",
                            list(item_ids))
-    avoid = avoid_pattern(config.brand.avoid)
-    stamp = iso(now)
     for start in range(0, len(rows), BATCH):
         chunk = rows[start:start + BATCH]
         preds = model.predict([item_text(r["title"], r["summary"]) for r in chunk],
                               min_relevance=config.ranking.min_relevance)
-        out = []
-        for r, p in zip(chunk, preds, strict=True):
-            filtered = None
-            if avoid is not None:
-                hit = avoid.search(normalise(f"{r['title']} {r['summary'] or ''}"))
-                if hit:
-                    filtered = f'avoid term "{hit.group(1)}"'
-            out.append({"item_id": r["id"], "model_version": model.version,
-                        "theme": p.theme, "relevance": p.relevance, "scores": dumps(p.scores),
-                        "why": dumps(p.why), "filtered": filtered, "scored_at": stamp})
-        with store.write() as db:
-            db["scores"].upsert_all(out, pk="item_id")
+        write_scores(store, config, model, chunk, preds, now)
     return len(rows)
+
+
+class Flag(Protocol):
+    """What :func:`score_as_fetched` waits on: a ``threading.Event`` or a
+    ``multiprocessing`` one (set by the process that fetches)."""
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+def score_as_fetched(store: Store, config: Config, fetch_done: Flag, *,
+                     now: datetime | None = None, poll: float = 0.5,
+                     train_after: int = 2000) -> ThemeModel | None:
+    """Score items while another process is still fetching them; return once
+    ``fetch_done`` is set and everything stored by then is scored.
+
+    This is how ``run --once`` uses a second core: fetching is bound by feedparser on one,
+    the classifier scores what has landed on the other, and the list is built as soon as
+    the fetch ends instead of ranking every item after it (benchmarks/bench_fetch.py).
+
+    The model is the active one, unless it needs retraining (none yet, themes changed, new
+    verdicts, too old: :func:`~trendwatch.ranking.training.needs_retraining`): then a new
+    one is trained as soon as the database holds ``train_after`` items, or when the fetch
+    ends, whichever comes first. 2,000 is the size of the sample the vocabulary is learnt
+    from anyway, and several times the stream the ranking benchmark measures quality on.
+    Returns the model (``None`` with no themes configured).
+    """
+    now = now or utcnow()
+    if not config.themes:
+        fetch_done.wait()
+        return None
+    model: ThemeModel | None = None
+    while True:
+        done = fetch_done.wait(poll)
+        if model is None:
+            model = _model_if_ready(store, config, now, train_after=train_after,
+                                    ready=done or store.query(
+                                        "select count(*) as n from items")[0]["n"]
+                                    >= train_after)
+        if model is not None:
+            n = score_pending(store, config, model, now=now)
+            if n:
+                log.debug("scored %d items while fetching", n)
+        if done:
+            return model
+
+
+def _model_if_ready(store: Store, config: Config, now: datetime, *, ready: bool,
+                    train_after: int) -> ThemeModel | None:
+    from .ranking.training import needs_retraining
+
+    reason = needs_retraining(store, config, now=now)
+    if reason is None:
+        return load_active_model(store, config, now=now)
+    if not ready:
+        return None
+    log.info("training a new model: %s", reason)
+    # On the most recent ``train_after`` items: this runs on the core the fetch leaves
+    # free, and every item it trains on is scored from the matrix training already built.
+    trained = train_model(store, config, now=now, stream_limit=train_after)
+    model: ThemeModel = trained["model"]
+    ids, x, norm = trained["stream"]
+    if ids:
+        by_id = {r["id"]: r for r in store.query(
+            "select id, title, summary from items where id in (select value from "
+            "json_each(?))", [dumps(ids)])}
+        keep = [i for i, item_id in enumerate(ids) if item_id in by_id]
+        preds = model.predict_matrix(x[keep], [norm[i] for i in keep],
+                                     min_relevance=config.ranking.min_relevance)
+        write_scores(store, config, model, [by_id[ids[i]] for i in keep], preds, now)
+    return model
+
+
+def write_scores(store: Store, config: Config, model: ThemeModel,
+                 rows: Sequence[dict[str, Any]], preds: Sequence[Prediction],
+                 now: datetime) -> None:
+    """Store the predictions for item ``rows`` (``id``, ``title``, ``summary``) as their
+    ``scores`` rows, marking those that match a ``[brand] avoid`` term."""
+    from .ranking.text import normalise
+
+    avoid = avoid_pattern(config.brand.avoid)
+    stamp = iso(now)
+    out = []
+    for r, p in zip(rows, preds, strict=True):
+        filtered = None
+        if avoid is not None:
+            hit = avoid.search(normalise(f"{r['title']} {r['summary'] or ''}"))
+            if hit:
+                filtered = f'avoid term "{hit.group(1)}"'
+        out.append({"item_id": r["id"], "model_version": model.version,
+                    "theme": p.theme, "relevance": p.relevance, "scores": dumps(p.scores),
+                    "why": dumps(p.why), "filtered": filtered, "scored_at": stamp})
+    with store.write() as db:
+        db["scores"].upsert_all(out, pk="item_id")
 
 
 # -- the daily list ---------------------------------------------------------------------
@@ -208,9 +288,11 @@ def angles_for(host: PluginHost | None, suggestion: dict[str, Any],
 
 def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                      now: datetime | None = None,
-                     list_date: date | str | None = None) -> list[dict[str, Any]]:
+                     list_date: date | str | None = None,
+                     model: ThemeModel | None = None) -> list[dict[str, Any]]:
     """Score, rank and store the daily list (see the module docstring); return it as
-    :func:`trendwatch.queries.list_suggestions` does (every status, best first)."""
+    :func:`trendwatch.queries.list_suggestions` does (every status, best first). ``model``
+    is the one to score with (default: the active model, trained if there is none)."""
     from .queries import list_suggestions
     from .ranking.signals import (
         momentum,
@@ -225,7 +307,7 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     day = _list_date(config, now, list_date)
     ranking = config.ranking
     if config.themes:
-        model = load_active_model(store, config, now=now)
+        model = model or load_active_model(store, config, now=now)
         n = score_pending(store, config, model, now=now)
         log.info("scored %d items with model %s", n, model.version)
 

@@ -1,0 +1,80 @@
+"""The slow jobs the daemon and ``run --once`` hand to a child process: ranking (with the
+daily list), retraining and the digest.
+
+They live here, not in :mod:`.daemon`, because a spawned child imports the module of the
+function it runs: this one brings only the config and the store, not the fetcher, the
+feed parser and the HTTP stack the job never uses (the child's start-up is on the critical
+path of ``run --once``). Each job gets ``(store, config, now, ...)``; ``now`` comes from the
+daemon, so a test clock in the daemon also rules its jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .queries import today
+from .scheduler import report_job_error
+from .store import Store, utcnow
+
+if TYPE_CHECKING:
+    from .plugins import PluginHost
+
+log = logging.getLogger(__name__)
+
+
+def rank_and_list(store: Store, config: Config, host: PluginHost | None,
+                  now: datetime | None = None) -> Any:
+    """Score new items and (re)build today's suggestion list. Imports scikit-learn, so
+    only the ranking job and ``run --once`` call it."""
+    from .suggest import build_daily_list
+
+    now = now or utcnow()
+    return build_daily_list(store, config, host, now=now, list_date=today(config.brand.tz, now))
+
+
+def rank(store: Store, config: Config, now: datetime) -> None:
+    """The daemon's ranking job."""
+    from .plugins import load_plugins
+
+    rank_and_list(store, config, load_plugins(), now)
+
+
+def rank_while_fetching(store: Store, config: Config, now: datetime, fetch_done: Any) -> None:
+    """``run --once``'s ranking: started with the fetch round, it imports scikit-learn,
+    trains (if the model needs it) and scores items as they are stored, on the second
+    core, then builds today's list once ``fetch_done`` is set. See
+    :func:`.suggest.score_as_fetched`."""
+    from .plugins import load_plugins
+    from .suggest import build_daily_list, score_as_fetched
+
+    host = load_plugins()
+    log.debug("ranking job ready; scoring items as they are stored")
+    model = score_as_fetched(store, config, fetch_done, now=now)
+    rows = build_daily_list(store, config, host, now=now,
+                            list_date=today(config.brand.tz, now), model=model)
+    log.debug("today's list built: %d suggestions", len(rows))
+
+
+def retrain(store: Store, config: Config, now: datetime | None = None) -> Any:
+    """Train a new model version on the labels so far (the daemon's retraining job)."""
+    from .suggest import train_model
+
+    return train_model(store, config, now=now or utcnow())
+
+
+def digest(store: Store, config: Config, now: datetime) -> None:
+    """Rank (today's list fresh), then build, store, write and send the digest."""
+    from .digest import build_digest
+    from .plugins import load_plugins
+
+    host = load_plugins()
+    try:  # a ranking failure must not cost the digest (broken sources come first in it)
+        rank_and_list(store, config, host, now)
+    except Exception as err:
+        report_job_error(store, "rank", err)
+    result = build_digest(store, config, host, config.bind_notifiers(host), now=now)
+    log.info("digest built: %s suggestions, %d broken sources",
+             result.get("n_suggestions"), len(result.get("broken_sources") or []))

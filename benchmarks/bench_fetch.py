@@ -8,7 +8,8 @@ Generates ≥ 200 feeds (RSS 2.0 / Atom / JSON Feed, Indonesian + English, some 
 
 (a) feedparser alone, with its defaults, over the same bytes (the baseline);
 (b) the real CLI as a subprocess on a cold database: ``trendwatch fetch`` (fetch + store)
-    and ``trendwatch run --once`` (fetch + store + rank): wall time and peak RSS;
+    and ``trendwatch run --once`` (fetch + store + rank): wall time and peak RSS (of the
+    largest process, and of the fetching and ranking processes together);
 (c) a warm ``trendwatch fetch`` on the same database (nothing changed): wall time and the
     share of requests answered 304.
 
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -116,16 +118,63 @@ def storage_alone(feeds: list[Feed], db: Path) -> tuple[float, float, int]:
     return times[0], times[1], sum(len(items) for _, items in parsed)
 
 
-def run_cli(args: list[str], log: Path) -> tuple[float, float, int]:
-    """Run ``trendwatch ARGS``; returns (wall seconds, peak RSS in MB, exit code)."""
+class TreeRss:
+    """Samples the summed RSS of a process and all its descendants (Linux /proc), every
+    20 ms: ``ru_maxrss`` only gives the largest single process, and ``run --once`` runs
+    its ranking process alongside the fetching one."""
+
+    def __init__(self, pid: int, every: float = 0.02) -> None:
+        self.pid, self.every, self.peak_kb = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self, pid: int) -> list[int]:
+        out = [pid]
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    for child in f.read().split():
+                        out.extend(self._tree(int(child)))
+        except OSError:
+            pass
+        return out
+
+    @staticmethod
+    def _rss_kb(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, sum(self._rss_kb(p) for p in self._tree(self.pid)))
+            self._stop.wait(self.every)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+
+def run_cli(args: list[str], log: Path) -> tuple[float, float, int, float]:
+    """Run ``trendwatch ARGS``; returns (wall seconds, peak RSS in MB of its largest
+    process, exit code, peak RSS in MB of all its processes together)."""
     started = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "trendwatch", *args],
                                 stdout=out, stderr=subprocess.STDOUT)
+        tree = TreeRss(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)
+        tree_peak = tree.stop()
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, usage.ru_maxrss / 1024, proc.returncode, tree_peak
 
 
 def count(db: Path, sql: str) -> int:
@@ -185,7 +234,7 @@ def main() -> int:
         cfg.write_text(CONFIG_HEAD + sources, encoding="utf-8")
         env_db = tmp / "fetch.db"
 
-        fetch_wall, fetch_rss, rc = run_cli(["--config", str(cfg), "--db", str(env_db),
+        fetch_wall, fetch_rss, rc, _ = run_cli(["--config", str(cfg), "--db", str(env_db),
                                              "fetch"], tmp / "cold-fetch.log")
         cold_requests = server.counters.requests
         stored = count(env_db, "select count(*) from items")
@@ -196,17 +245,19 @@ def main() -> int:
 
         server.counters.reset()
         once_db = tmp / "once.db"
-        once_wall, once_rss, once_rc = run_cli(["--config", str(cfg), "--db", str(once_db),
-                                                "run", "--once"], tmp / "cold-run-once.log")
+        once_wall, once_rss, once_rc, once_tree = run_cli(
+            ["--config", str(cfg), "--db", str(once_db), "run", "--once"],
+            tmp / "cold-run-once.log")
         scored = count(once_db, "select count(*) from scores") \
             if _has_table(once_db, "scores") else 0
         print(f"    cold `trendwatch run --once`: {once_wall:.2f}s wall, peak RSS "
-              f"{once_rss:.0f} MB, exit {once_rc}; {count(once_db, 'select count(*) from items'):,}"
-              f" items, {scored:,} scored")
+              f"{once_rss:.0f} MB (largest process; {once_tree:.0f} MB fetching and ranking "
+              f"processes together), exit {once_rc}; "
+              f"{count(once_db, 'select count(*) from items'):,} items, {scored:,} scored")
 
         server.counters.reset()
-        warm_wall, warm_rss, warm_rc = run_cli(["--config", str(cfg), "--db", str(env_db),
-                                                "fetch"], tmp / "warm-fetch.log")
+        warm_wall, warm_rss, warm_rc, _ = run_cli(
+            ["--config", str(cfg), "--db", str(env_db), "fetch"], tmp / "warm-fetch.log")
         c = server.counters
         share = c.not_modified / c.requests if c.requests else 0.0
         print(f"(c) warm `trendwatch fetch`: {warm_wall:.2f}s wall, peak RSS {warm_rss:.0f} MB, "
@@ -226,7 +277,8 @@ def main() -> int:
         (f"≥ 95% of warm requests answered 304: {share:.1%}", share >= 0.95),
         (f"peak RSS of fetch (cold, warm) ≤ 250 MB: {max(fetch_rss, warm_rss):.0f} MB",
          max(fetch_rss, warm_rss) <= 250),
-        (f"peak RSS of run --once ≤ 250 MB: {once_rss:.0f} MB", once_rss <= 250),
+        (f"peak RSS of run --once ≤ 250 MB (largest process): {once_rss:.0f} MB",
+         once_rss <= 250),
         ("every run exited 0 and stored every item",
          rc == once_rc == warm_rc == 0 and stored == total_items),
     ]

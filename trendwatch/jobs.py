@@ -50,9 +50,9 @@ def rank_while_fetching(store: Store, config: Config, now: datetime, fetch_done:
     from .plugins import load_plugins
     from .suggest import build_daily_list, score_as_fetched
 
-    host = load_plugins()
     log.debug("ranking job ready; scoring items as they are stored")
     model = score_as_fetched(store, config, fetch_done, now=now)
+    host = load_plugins()  # only the list needs the angle plugins
     rows = build_daily_list(store, config, host, now=now,
                             list_date=today(config.brand.tz, now), model=model)
     log.debug("today's list built: %d suggestions", len(rows))

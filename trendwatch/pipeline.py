@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 import queue
 import sqlite3
+import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -351,17 +353,37 @@ def run_round(store: Store, sources: Sequence[ConfiguredSource], config: Config,
                      on_outcome=on_outcome)
     todo = list(sources)
     outcomes: list[FetchOutcome] = []
-    try:
-        while todo or pool.in_flight:
-            if stop and stop.is_set():
-                outcomes.extend(pool.drain(grace))
-                break
-            while todo and pool.submit(todo[0]):
-                todo.pop(0)
-            outcomes.extend(pool.poll(timeout=0.2))
-    finally:
-        pool.close()
+    with _switch_interval(ROUND_SWITCH_INTERVAL):
+        try:
+            while todo or pool.in_flight:
+                if stop and stop.is_set():
+                    outcomes.extend(pool.drain(grace))
+                    break
+                while todo and pool.submit(todo[0]):
+                    todo.pop(0)
+                outcomes.extend(pool.poll(timeout=0.2))
+        finally:
+            pool.close()
     return outcomes
+
+
+#: The interpreter's thread switch interval during a round (Python's default is 5 ms).
+#: Parsing is CPU-bound in up to ``concurrency`` threads; at 5 ms they pass the GIL to each
+#: other 200 times a second, and on two cores every handoff costs wake-ups and cold caches.
+#: At 50 ms a cold ``run --once`` of the fetch benchmark used ~9% less CPU (median of 6
+#: alternating runs: 9.6 s vs 10.5 s). Threads waiting on the network or the deadline
+#: watchdog still get the GIL within a few handoffs: the deadlines are in seconds.
+ROUND_SWITCH_INTERVAL = 0.05
+
+
+@contextmanager
+def _switch_interval(seconds: float) -> Iterator[None]:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(max(before, seconds))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def due_sources(store: Store, sources: Sequence[ConfiguredSource],

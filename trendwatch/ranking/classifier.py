@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -321,7 +323,12 @@ class ThemeModel:
         feat = self.featuriser
         n_word = feat.n_word
         words = [w for w in norm_text.split() if w not in STOPWORDS]
+        # The first word containing a char n-gram, found with one C-level ``find`` in the
+        # words joined by a separator no n-gram contains, then ``bisect`` on their offsets.
+        joined = "\x00".join(words)
+        starts = list(accumulate((len(w) + 1 for w in words[:-1]), initial=0))
         out: list[str] = []
+        shown: set[str] = set()  # every word of the terms in ``out``
         for j in ranked:
             if len(out) >= n:
                 break
@@ -334,20 +341,22 @@ class ThemeModel:
                 gram = feat.char_terms[j - n_word].strip()
                 if len(gram) < 3:
                     continue
-                term = next((w for w in words if gram in w), "")
-                if not term:
+                at = joined.find(gram)
+                if at < 0:
                     continue
-            parts = term.split()
-            if any(term in t.split() for t in out):
-                continue  # a word already shown inside a phrase
+                term = words[bisect_right(starts, at) - 1]
+                parts = [term]
+            if term in shown:
+                continue  # a word already shown, alone or inside a phrase
             covered = [t for t in out if t in parts]
             if covered:
                 # "color", "grading" then "color grading": show the phrase instead.
                 at = out.index(covered[0])
                 out = [t for t in out if t not in parts]
                 out.insert(min(at, len(out)), term)
-                continue
-            out.append(term)
+            else:
+                out.append(term)
+            shown = {p for t in out for p in t.split()}
         return out
 
 

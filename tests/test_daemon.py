@@ -519,3 +519,54 @@ def test_a_failed_digest_job_gives_its_slot_back(local_daemon):
     with time_machine.travel(datetime(2026, 11, 30, 9, 11, tzinfo=wib), tick=False):
         assert d.check_digest() is True  # ...but retried, not lost for the day
     assert submitted == ["digest", "digest"]
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (an orphan nobody has reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_run_once_killed_mid_fetch_leaves_no_ranking_process_behind(server, write_config,
+                                                                    tmp_path):
+    """run --once starts its ranking process before fetching; if run --once itself is
+    killed mid-round, that process must notice and exit instead of waiting forever."""
+    cfg = make_config(write_config, server, {"good": "/good.xml", "hanging": "/hang.xml"},
+                      timeout=30)
+    log = tmp_path / "once.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trendwatch", "--config", str(cfg), "--db",
+         str(tmp_path / "tw.db"), "-vv", "run", "--once"],
+        stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    try:
+        deadline = time.monotonic() + 20
+        job: list[int] = []
+        while time.monotonic() < deadline and not (job and server.hits["/hang.xml"]):
+            job = [c for c in _children(proc.pid)
+                   if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+            time.sleep(0.1)
+        assert job and server.hits["/hang.xml"], log.read_text()
+        proc.kill()
+        proc.wait(5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _running(job[0]):
+            time.sleep(0.1)
+        assert not _running(job[0]), "the ranking process outlived run --once"
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -161,3 +161,14 @@ def test_the_job_module_does_not_load_the_fetch_stack():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_dead_fetcher_stops_the_wait(db_path, config):
+    from trendwatch.errors import TrendwatchError
+
+    with Store(db_path) as store:
+        started = time.monotonic()
+        with pytest.raises(TrendwatchError, match="fetching process ended"):
+            score_as_fetched(store, config, threading.Event(), now=NOW, poll=0.05,
+                             fetcher_alive=lambda: False)
+        assert time.monotonic() - started < 5

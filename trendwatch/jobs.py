@@ -47,11 +47,15 @@ def rank_while_fetching(store: Store, config: Config, now: datetime, fetch_done:
     trains (if the model needs it) and scores items as they are stored, on the second
     core, then builds today's list once ``fetch_done`` is set. See
     :func:`.suggest.score_as_fetched`."""
+    import multiprocessing
+
     from .plugins import load_plugins
     from .suggest import build_daily_list, score_as_fetched
 
+    parent = multiprocessing.parent_process()  # None when run on a thread (tests)
     log.debug("ranking job ready; scoring items as they are stored")
-    model = score_as_fetched(store, config, fetch_done, now=now)
+    model = score_as_fetched(store, config, fetch_done, now=now,
+                             fetcher_alive=parent.is_alive if parent is not None else None)
     host = load_plugins()  # only the list needs the angle plugins
     rows = build_daily_list(store, config, host, now=now,
                             list_date=today(config.brand.tz, now), model=model)

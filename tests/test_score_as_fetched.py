@@ -164,11 +164,31 @@ def test_the_job_module_does_not_load_the_fetch_stack():
 
 
 def test_a_dead_fetcher_stops_the_wait(db_path, config):
-    from trendwatch.errors import TrendwatchError
+    """run --once signals the end of its round on a pipe: if the fetching process dies
+    first, the pipe's EOF ends the ranking instead of a wait that never ends."""
+    import multiprocessing
 
+    from trendwatch.errors import TrendwatchError
+    from trendwatch.jobs import RoundEnd
+
+    read, write = multiprocessing.Pipe(duplex=False)
+    write.close()  # what the kernel does to the write end when its process dies
     with Store(db_path) as store:
         started = time.monotonic()
         with pytest.raises(TrendwatchError, match="fetching process ended"):
-            score_as_fetched(store, config, threading.Event(), now=NOW, poll=0.05,
-                             fetcher_alive=lambda: False)
+            score_as_fetched(store, config, RoundEnd(read), now=NOW, poll=0.05)
         assert time.monotonic() - started < 5
+
+
+def test_the_round_end_signal():
+    import multiprocessing
+
+    from trendwatch.jobs import RoundEnd
+
+    read, write = multiprocessing.Pipe(duplex=False)
+    flag = RoundEnd(read)
+    assert flag.wait(0.01) is False
+    write.send(True)
+    assert flag.wait(0.01) is True
+    write.close()
+    assert flag.wait(0.01) is True  # once set, EOF afterwards changes nothing

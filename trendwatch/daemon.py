@@ -100,18 +100,18 @@ def run_once(app: App) -> int:
         # stored while this process is still fetching (two cores: parsing is bound to one).
         import multiprocessing
 
-        fetch_done = multiprocessing.get_context("spawn").Event()
+        round_end, say_done = multiprocessing.Pipe(duplex=False)
         rank_errors: list[BaseException] = []
         runner = JobRunner(app.db_path, on_error=lambda _name, err: rank_errors.append(err),
                            isolate=True)
-        runner.submit("rank", jobs.rank_while_fetching, app.config, utcnow(), fetch_done)
+        runner.submit("rank", jobs.rank_while_fetching, app.config, utcnow(), round_end)
         try:
             outcomes = run_round(store, sources, app.config)
         except BaseException:
             runner.stop(grace=0)  # its open transaction, if any, is rolled back
             raise
         finally:
-            fetch_done.set()
+            say_done.send(True)
         failed = [o for o in outcomes if o.failed]
         new = sum(o.items_new for o in outcomes)
         if failed:
@@ -121,6 +121,8 @@ def run_once(app: App) -> int:
             log.info("fetched %d sources, %d new items", len(outcomes), new)
         runner.wait_idle(timeout=runner.timeout)
         runner.stop(grace=5)
+        say_done.close()
+        round_end.close()
         if rank_errors:  # already logged and stored as an event by the runner
             return 1
         return 1 if failed else 0

@@ -15,11 +15,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
+from .errors import TrendwatchError
 from .queries import today
 from .scheduler import report_job_error
 from .store import Store, utcnow
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from .plugins import PluginHost
 
 log = logging.getLogger(__name__)
@@ -42,20 +45,38 @@ def rank(store: Store, config: Config, now: datetime) -> None:
     rank_and_list(store, config, load_plugins(), now)
 
 
-def rank_while_fetching(store: Store, config: Config, now: datetime, fetch_done: Any) -> None:
+class RoundEnd:
+    """The ranking process's view of the fetch round: set when the fetching process sends
+    on its end of a pipe. If that process dies first (killed, crashed), the pipe reports
+    EOF and :meth:`wait` raises, so the ranking process ends instead of waiting forever."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._set = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if not self._set and self.conn.poll(timeout):
+            try:
+                self.conn.recv()
+            except EOFError:
+                raise TrendwatchError("the fetching process ended before its round did; "
+                                      "ranking stopped (the next run ranks what was "
+                                      "stored)") from None
+            self._set = True
+        return self._set
+
+
+def rank_while_fetching(store: Store, config: Config, now: datetime,
+                        round_end: Connection) -> None:
     """``run --once``'s ranking: started with the fetch round, it imports scikit-learn,
     trains (if the model needs it) and scores items as they are stored, on the second
-    core, then builds today's list once ``fetch_done`` is set. See
-    :func:`.suggest.score_as_fetched`."""
-    import multiprocessing
-
+    core, then builds today's list once the fetching process sends on ``round_end`` (the
+    read end of a pipe; see :class:`RoundEnd`). See :func:`.suggest.score_as_fetched`."""
     from .plugins import load_plugins
     from .suggest import build_daily_list, score_as_fetched
 
-    parent = multiprocessing.parent_process()  # None when run on a thread (tests)
     log.debug("ranking job ready; scoring items as they are stored")
-    model = score_as_fetched(store, config, fetch_done, now=now,
-                             fetcher_alive=parent.is_alive if parent is not None else None)
+    model = score_as_fetched(store, config, RoundEnd(round_end), now=now)
     host = load_plugins()  # only the list needs the angle plugins
     rows = build_daily_list(store, config, host, now=now,
                             list_date=today(config.brand.tz, now), model=model)

@@ -166,9 +166,14 @@ def _child_main(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...],
     try:
         with Store(db_path, migrate=False) as store:
             fn(store, *args)
-        conn.send(("ok", None, None))
+        result = ("ok", None, None)
     except BaseException as err:
-        conn.send(("error", f"{type(err).__name__}: {err}", traceback.format_exc()))
+        result = ("error", f"{type(err).__name__}: {err}", traceback.format_exc())
+    try:
+        conn.send(result)
+    except OSError:  # the parent is gone (killed): nobody to tell
+        logging.getLogger(__name__).warning("job ended (%s) after its parent process did",
+                                            result[1] or "ok")
     finally:
         conn.close()
     # The result is reported and the database closed. Skipping the interpreter's teardown

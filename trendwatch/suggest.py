@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .api import Angle
 from .config import Config
-from .errors import TrendwatchError
 from .store import Store, dumps, iso, loads, parse_iso, utcnow
 
 if TYPE_CHECKING:
@@ -142,8 +141,7 @@ class Flag(Protocol):
 
 def score_as_fetched(store: Store, config: Config, fetch_done: Flag, *,
                      now: datetime | None = None, poll: float = 0.5,
-                     train_after: int = 2000,
-                     fetcher_alive: Callable[[], bool] | None = None) -> ThemeModel | None:
+                     train_after: int = 2000) -> ThemeModel | None:
     """Score items while another process is still fetching them; return once
     ``fetch_done`` is set and everything stored by then is scored.
 
@@ -156,17 +154,14 @@ def score_as_fetched(store: Store, config: Config, fetch_done: Flag, *,
     one is trained as soon as the database holds ``train_after`` items, or when the fetch
     ends, whichever comes first. 2,000 is the size of the sample the vocabulary is learnt
     from anyway, and several times the stream the ranking benchmark measures quality on.
-    ``fetcher_alive`` is asked on every poll: a fetching process killed before it could set
-    ``fetch_done`` must not leave this one waiting forever.
+    ``fetch_done.wait`` may raise (see :class:`trendwatch.jobs.RoundEnd`: the fetching
+    process died before it could say it was done); the error ends this function.
     Returns the model (``None`` with no themes configured).
     """
     now = now or utcnow()
     model: ThemeModel | None = None
     while True:
         done = fetch_done.wait(poll)
-        if not done and fetcher_alive is not None and not fetcher_alive():
-            raise TrendwatchError("the fetching process ended before its round did; "
-                                  "ranking stopped (the next run ranks what was stored)")
         if not config.themes:
             if done:
                 return None

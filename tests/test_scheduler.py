@@ -127,6 +127,36 @@ def test_job_runner_runs_in_background_and_collapses_bursts(tmp_path, store):
     assert not runner.submit("rank", slow)  # stopped: no new work
 
 
+def test_a_job_still_queued_at_stop_never_starts(tmp_path, store):
+    gate = threading.Event()
+    ran: list[str] = []
+
+    def first(s: Store) -> None:
+        gate.wait(5)
+        ran.append("first")
+
+    runner = JobRunner(tmp_path / "tw.db")
+    runner.submit("first", first)
+    runner.submit("second", lambda s: ran.append("second"))
+    time.sleep(0.1)
+    assert runner.stop(0.05) is False  # "first" is still running
+    gate.set()
+    deadline = time.monotonic() + 5
+    while runner.busy and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert ran == ["first"]
+    assert not runner.busy
+
+
+def test_only_ranking_and_training_skip_interpreter_teardown():
+    from trendwatch import jobs
+
+    assert all(getattr(f, "exits_fast", False)
+               for f in (jobs.rank, jobs.rank_while_fetching, jobs.retrain))
+    # the digest runs notifier plugins, which may deliver from a thread or an atexit hook
+    assert not getattr(jobs.digest, "exits_fast", False)
+
+
 def test_job_runner_abandons_a_job_that_outlives_the_grace(tmp_path, store):
     release = threading.Event()
     runner = JobRunner(tmp_path / "tw.db")

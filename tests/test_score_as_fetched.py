@@ -192,3 +192,24 @@ def test_the_round_end_signal():
     assert flag.wait(0.01) is True
     write.close()
     assert flag.wait(0.01) is True  # once set, EOF afterwards changes nothing
+
+
+def test_the_list_is_stamped_with_the_end_of_the_round(db_path, config):
+    """The ranking job gets ``now`` when the round starts; the list it builds is of when
+    the round ended (its date and recency), as before ranking moved into the round."""
+    import multiprocessing
+
+    from trendwatch.jobs import rank_while_fetching
+    from trendwatch.store import parse_iso
+
+    read, write = multiprocessing.Pipe(duplex=False)
+    with Store(db_path) as store:
+        _insert(store, 1, 30)
+        job = threading.Thread(target=rank_while_fetching, args=(store, config, NOW, read))
+        job.start()
+        time.sleep(1.2)  # stored times have whole seconds
+        write.send(True)
+        job.join(30)
+        stamps = {r["updated_at"] for r in store.query("select updated_at from suggestions")}
+    assert len(stamps) == 1
+    assert parse_iso(stamps.pop()) >= NOW + timedelta(seconds=1)

@@ -102,16 +102,17 @@ def run_once(app: App) -> int:
 
         round_end, say_done = multiprocessing.Pipe(duplex=False)
         rank_errors: list[BaseException] = []
+        # The job's time limit runs from now, so it covers the round as well as the ranking.
         runner = JobRunner(app.db_path, on_error=lambda _name, err: rank_errors.append(err),
-                           isolate=True)
+                           isolate=True, timeout=2 * DaemonOptions.job_timeout)
         runner.submit("rank", jobs.rank_while_fetching, app.config, utcnow(), round_end)
         try:
             outcomes = run_round(store, sources, app.config)
         except BaseException:
-            runner.stop(grace=0)  # its open transaction, if any, is rolled back
+            say_done.close()      # EOF: the ranking process stops instead of ranking a
+            runner.stop(grace=0)  # partial round (an open transaction is rolled back)
             raise
-        finally:
-            say_done.send(True)
+        say_done.send(True)
         failed = [o for o in outcomes if o.failed]
         new = sum(o.items_new for o in outcomes)
         if failed:

@@ -11,13 +11,14 @@ daemon, so a test clock in the daemon also rules its jobs.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import TrendwatchError
 from .queries import today
-from .scheduler import report_job_error
+from .scheduler import exits_fast, report_job_error
 from .store import Store, utcnow
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ def rank_and_list(store: Store, config: Config, host: PluginHost | None,
     return build_daily_list(store, config, host, now=now, list_date=today(config.brand.tz, now))
 
 
+@exits_fast
 def rank(store: Store, config: Config, now: datetime) -> None:
     """The daemon's ranking job."""
     from .plugins import load_plugins
@@ -66,6 +68,7 @@ class RoundEnd:
         return self._set
 
 
+@exits_fast
 def rank_while_fetching(store: Store, config: Config, now: datetime,
                         round_end: Connection) -> None:
     """``run --once``'s ranking: started with the fetch round, it imports scikit-learn,
@@ -75,14 +78,19 @@ def rank_while_fetching(store: Store, config: Config, now: datetime,
     from .plugins import load_plugins
     from .suggest import build_daily_list, score_as_fetched
 
+    started = time.monotonic()
     log.debug("ranking job ready; scoring items as they are stored")
     model = score_as_fetched(store, config, RoundEnd(round_end), now=now)
     host = load_plugins()  # only the list needs the angle plugins
+    # ``now`` was taken when the round began; the list is of when it ended (its date,
+    # recency), as if this job had been started after the fetch.
+    now += timedelta(seconds=time.monotonic() - started)
     rows = build_daily_list(store, config, host, now=now,
                             list_date=today(config.brand.tz, now), model=model)
     log.debug("today's list built: %d suggestions", len(rows))
 
 
+@exits_fast
 def retrain(store: Store, config: Config, now: datetime | None = None) -> Any:
     """Train a new model version on the labels so far (the daemon's retraining job)."""
     from .suggest import train_model

@@ -29,9 +29,14 @@ def _identity(text: str) -> str:
 
 
 class CharWBCounter:
-    """Drop-in for ``CountVectorizer(analyzer="char_wb", lowercase=False)`` on texts that are
-    already normalised: ``fit_transform``, ``transform``, ``vocabulary_`` and
-    ``get_feature_names_out`` behave the same (features sorted, float32 counts)."""
+    """Stands in for ``CountVectorizer(analyzer="char_wb", lowercase=False)`` on texts that
+    are already normalised: ``fit_transform``, ``transform``, ``vocabulary_`` and
+    ``get_feature_names_out`` give the same results (features sorted, float32 counts).
+
+    Only what the featuriser uses: ``fit_transform`` always learns a new vocabulary (one
+    given to the constructor is for ``transform``), an empty corpus gives zero columns
+    rather than an error, and a given vocabulary is not validated (the featuriser checks
+    its own)."""
 
     def __init__(self, ngram_range: tuple[int, int],
                  vocabulary: dict[str, int] | None = None) -> None:

@@ -1,6 +1,6 @@
 """Benchmark: a cold and a warm fetch round over a realistic corpus, against feedparser alone.
 
-    python benchmarks/bench_fetch.py [--feeds 220] [--keep]
+    python benchmarks/bench_fetch.py [--feeds 220] [--repeat 3] [--keep]
 
 Generates ≥ 200 feeds (RSS 2.0 / Atom / JSON Feed, Indonesian + English, some archives of
 500+ entries with long HTML) into a temp dir, serves them from local threaded servers on
@@ -14,7 +14,9 @@ Generates ≥ 200 feeds (RSS 2.0 / Atom / JSON Feed, Indonesian + English, some 
     share of requests answered 304.
 
 Targets (issue 3): cold ≤ 0.6 × feedparser-alone; warm ≤ 0.25 × cold with ≥ 95% 304s;
-peak RSS ≤ 250 MB.
+peak RSS ≤ 250 MB. ``--repeat N`` (default 3) rounds of all of it, back to back; the best
+time of each step counts (a shared VM's speed drifts by a third within minutes), every
+round is printed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import tempfile
 import textwrap
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import feedparser
@@ -190,6 +194,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--feeds", type=int, default=220)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds of baseline + CLI runs; the best of each counts")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="tw-bench-"))
@@ -205,23 +211,22 @@ def main() -> int:
           f"{max(len(f.body) for f in feeds) / 1e6:.1f} MB "
           f"(built in {time.perf_counter() - t0:.1f}s in {tmp})")
 
-    fp_time, fp_entries = feedparser_alone(feeds)
-    print(f"(a) feedparser alone, defaults: {fp_time:.2f}s for {fp_entries:,} entries "
-          f"({fp_entries / fp_time:,.0f} items/s; JSON Feeds give it 0)")
-    tuned_time, _ = feedparser_alone(feeds, sanitize_html=False, resolve_relative_uris=False)
-    print(f"    for reference, no sanitising, no URI resolving: "
-          f"{tuned_time:.2f}s ({fp_entries / tuned_time:,.0f} items/s)")
+    tuned_time, fp_entries = feedparser_alone(feeds, sanitize_html=False,
+                                              resolve_relative_uris=False)
     ours_time, _ = feedparser_alone(feeds, sax_driver="trendwatch.sax_driver",
                                     sanitize_html=False, resolve_relative_uris=False)
-    print(f"    ...and with trendwatch's buffered SAX driver (as trendwatch calls it): "
-          f"{ours_time:.2f}s ({fp_entries / ours_time:,.0f} items/s)")
-
     save_cold, save_again, n_saved = storage_alone(feeds, tmp / "storage.db")
-    print(f"    storage alone (save_items, one transaction per feed): cold {save_cold:.2f}s "
-          f"({n_saved / save_cold:,.0f} items/s), refetch of the same items {save_again:.2f}s "
-          f"({n_saved / save_again:,.0f} items/s)")
 
+    # Each repetition measures the baseline and the three CLI runs back to back, so a slow
+    # spell of a shared machine hits both sides of a comparison; the targets use the best
+    # of the repetitions for each (as timeit does), and every figure is printed.
     server = CorpusServer(feeds)
+    fp_times: list[float] = []
+    fetches: list[tuple[float, float, int, float]] = []
+    onces: list[tuple[float, float, int, float]] = []
+    warms: list[tuple[float, float, int, float]] = []
+    shares: list[float] = []
+    complete = True
     try:
         cfg = tmp / "trendwatch.toml"
         sources = "".join(textwrap.dedent(f"""
@@ -232,40 +237,69 @@ def main() -> int:
             max_items = 1000
             """) for i, f in enumerate(feeds))
         cfg.write_text(CONFIG_HEAD + sources, encoding="utf-8")
-        env_db = tmp / "fetch.db"
-
-        fetch_wall, fetch_rss, rc, _ = run_cli(["--config", str(cfg), "--db", str(env_db),
-                                             "fetch"], tmp / "cold-fetch.log")
-        cold_requests = server.counters.requests
-        stored = count(env_db, "select count(*) from items")
-        failed = count(env_db, "select count(*) from sources where last_status = 'error'")
-        print(f"(b) cold `trendwatch fetch`: {fetch_wall:.2f}s wall, peak RSS {fetch_rss:.0f} MB, "
-              f"exit {rc}; {cold_requests} requests, {stored:,} items stored "
-              f"({stored / fetch_wall:,.0f} items/s), {failed} sources failed")
-
-        server.counters.reset()
-        once_db = tmp / "once.db"
-        once_wall, once_rss, once_rc, once_tree = run_cli(
-            ["--config", str(cfg), "--db", str(once_db), "run", "--once"],
-            tmp / "cold-run-once.log")
-        scored = count(once_db, "select count(*) from scores") \
-            if _has_table(once_db, "scores") else 0
-        print(f"    cold `trendwatch run --once`: {once_wall:.2f}s wall, peak RSS "
-              f"{once_rss:.0f} MB (largest process; {once_tree:.0f} MB fetching and ranking "
-              f"processes together), exit {once_rc}; "
-              f"{count(once_db, 'select count(*) from items'):,} items, {scored:,} scored")
-
-        server.counters.reset()
-        warm_wall, warm_rss, warm_rc, _ = run_cli(
-            ["--config", str(cfg), "--db", str(env_db), "fetch"], tmp / "warm-fetch.log")
-        c = server.counters
-        share = c.not_modified / c.requests if c.requests else 0.0
-        print(f"(c) warm `trendwatch fetch`: {warm_wall:.2f}s wall, peak RSS {warm_rss:.0f} MB, "
-              f"exit {warm_rc}; {c.requests} requests, {c.not_modified} answered 304 "
-              f"({share:.1%}), {c.bytes:,} body bytes")
+        # The baseline runs in a fresh interpreter: in this one the corpus server's threads
+        # would take the GIL from feedparser hundreds of times a second.
+        baseline = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        for k in range(args.repeat):
+            fp_time, fp_entries = baseline.submit(feedparser_alone, feeds).result()
+            fp_times.append(fp_time)
+            env_db, once_db = tmp / f"fetch-{k}.db", tmp / f"once-{k}.db"
+            server.counters.reset()
+            fetches.append(run_cli(["--config", str(cfg), "--db", str(env_db), "fetch"],
+                                   tmp / f"cold-fetch-{k}.log"))
+            cold_requests = server.counters.requests
+            stored = count(env_db, "select count(*) from items")
+            failed = count(env_db, "select count(*) from sources where last_status = 'error'")
+            onces.append(run_cli(["--config", str(cfg), "--db", str(once_db), "run", "--once"],
+                                 tmp / f"cold-run-once-{k}.log"))
+            once_items = count(once_db, "select count(*) from items")
+            scored = count(once_db, "select count(*) from scores") \
+                if _has_table(once_db, "scores") else 0
+            server.counters.reset()
+            warms.append(run_cli(["--config", str(cfg), "--db", str(env_db), "fetch"],
+                                 tmp / f"warm-fetch-{k}.log"))
+            c = server.counters
+            share = c.not_modified / c.requests if c.requests else 0.0
+            shares.append(share)
+            complete = complete and stored == once_items == scored == total_items
+            print(f"round {k + 1}/{args.repeat}: feedparser alone {fp_time:.2f}s, cold fetch "
+                  f"{fetches[-1][0]:.2f}s, cold run --once {onces[-1][0]:.2f}s "
+                  f"(ratio {onces[-1][0] / fp_time:.2f}), warm fetch {warms[-1][0]:.2f}s")
+        baseline.shutdown()
     finally:
         server.close()
 
+    fp_time = min(fp_times)
+    fetch_wall, fetch_rss, rc = min(f[0] for f in fetches), max(f[1] for f in fetches), \
+        max(abs(f[2]) for f in fetches)
+    once_wall, once_rss, once_rc, once_tree = min(o[0] for o in onces), \
+        max(o[1] for o in onces), max(abs(o[2]) for o in onces), max(o[3] for o in onces)
+    warm_wall, warm_rss, warm_rc = min(w[0] for w in warms), max(w[1] for w in warms), \
+        max(abs(w[2]) for w in warms)
+    print(f"best of {args.repeat} (peak RSS: the highest of them):")
+    print(f"(a) feedparser alone, defaults: {fp_time:.2f}s for {fp_entries:,} entries "
+          f"({fp_entries / fp_time:,.0f} items/s; JSON Feeds give it 0)")
+    print(f"    for reference, no sanitising, no URI resolving: "
+          f"{tuned_time:.2f}s ({fp_entries / tuned_time:,.0f} items/s)")
+    print(f"    ...and with trendwatch's buffered SAX driver (as trendwatch calls it): "
+          f"{ours_time:.2f}s ({fp_entries / ours_time:,.0f} items/s)")
+    print(f"    storage alone (save_items, one transaction per feed): cold {save_cold:.2f}s "
+          f"({n_saved / save_cold:,.0f} items/s), refetch of the same items {save_again:.2f}s "
+          f"({n_saved / save_again:,.0f} items/s)")
+    print(f"(b) cold `trendwatch fetch`: {fetch_wall:.2f}s wall, peak RSS {fetch_rss:.0f} MB, "
+          f"exit {rc}; {cold_requests} requests, {stored:,} items stored "
+          f"({stored / fetch_wall:,.0f} items/s), {failed} sources failed")
+    print(f"    cold `trendwatch run --once`: {once_wall:.2f}s wall, peak RSS "
+          f"{once_rss:.0f} MB (largest process; {once_tree:.0f} MB fetching and ranking "
+          f"processes together), exit {once_rc}; {once_items:,} items, {scored:,} scored")
+    print(f"(c) warm `trendwatch fetch`: {warm_wall:.2f}s wall, peak RSS {warm_rss:.0f} MB, "
+          f"exit {warm_rc}; {c.requests} requests, {c.not_modified} answered 304 "
+          f"({share:.1%}), {c.bytes:,} body bytes")
+
+    share = min(shares)
+    ratios = sorted(o[0] / f for o, f in zip(onces, fp_times, strict=True))
+    print(f"    run --once / feedparser-alone in each round: "
+          f"{', '.join(f'{r:.2f}' for r in ratios)} (median {ratios[len(ratios) // 2]:.2f})")
     budget = 0.6 * fp_time
     checks = [
         (f"cold fetch ≤ 0.6 × feedparser-alone: {fetch_wall:.2f}s vs {budget:.2f}s",
@@ -274,13 +308,13 @@ def main() -> int:
          f"{budget:.2f}s", once_wall <= budget),
         (f"warm ≤ 0.25 × cold: {warm_wall:.2f}s vs {0.25 * fetch_wall:.2f}s",
          warm_wall <= 0.25 * fetch_wall),
-        (f"≥ 95% of warm requests answered 304: {share:.1%}", share >= 0.95),
+        (f"≥ 95% of warm requests answered 304 (every round): {share:.1%}", share >= 0.95),
         (f"peak RSS of fetch (cold, warm) ≤ 250 MB: {max(fetch_rss, warm_rss):.0f} MB",
          max(fetch_rss, warm_rss) <= 250),
         (f"peak RSS of run --once ≤ 250 MB (largest process): {once_rss:.0f} MB",
          once_rss <= 250),
-        ("every run exited 0 and stored every item",
-         rc == once_rc == warm_rc == 0 and stored == total_items),
+        ("every run exited 0, stored every item and run --once scored every item",
+         rc == once_rc == warm_rc == 0 and complete),
     ]
     print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min), "
           f"{os.cpu_count()} CPUs: figures are wall times, noisy on a busy machine")
@@ -288,7 +322,7 @@ def main() -> int:
     for text, ok in checks:
         print(f"  {verdict(ok)}  {text}")
     if args.keep:
-        print(f"kept {tmp} (logs: cold-fetch.log, cold-run-once.log, warm-fetch.log)")
+        print(f"kept {tmp} (logs: cold-fetch-N.log, cold-run-once-N.log, warm-fetch-N.log)")
     else:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if all(ok for _, ok in checks) else 1

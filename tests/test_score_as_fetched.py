@@ -92,8 +92,13 @@ def test_cold_database_trains_once_enough_items_land_and_scores_every_item(db_pa
         assert _count(store, "select count(*) as n from scores where model_version = "
                              f"'{model.version}'") == 320
         rows = build_daily_list(store, config, None, now=NOW, model=model)
-        assert rows and all(r["theme"] for r in rows)
+        assert rows and all(r["theme"] and r["why"] for r in rows)
         assert _count(store, "select count(*) as n from models") == 1  # list reused it
+        # explanations are worked out for the suggested items only, and kept on their scores
+        suggested = {r["item_id"] for r in rows}
+        explained = {r["item_id"] for r in store.query(
+            "select item_id from scores where why is not null")}
+        assert explained == suggested
 
 
 def test_small_round_trains_when_it_ends(db_path, config):

@@ -127,8 +127,8 @@ def score_pending(store: Store, config: Config, model: ThemeModel, *,
     for start in range(0, len(rows), BATCH):
         chunk = rows[start:start + BATCH]
         preds = model.predict([item_text(r["title"], r["summary"]) for r in chunk],
-                              min_relevance=config.ranking.min_relevance)
-        write_scores(store, config, model, chunk, preds, now)
+                              min_relevance=config.ranking.min_relevance, explain=False)
+        write_scores(store, config, model, chunk, preds, now, explained=False)
     return len(rows)
 
 
@@ -200,16 +200,20 @@ def _model_if_ready(store: Store, config: Config, now: datetime, *, ready: bool,
             "json_each(?))", [dumps(ids)])}
         keep = [i for i, item_id in enumerate(ids) if item_id in by_id]
         preds = model.predict_matrix(x[keep], [norm[i] for i in keep],
-                                     min_relevance=config.ranking.min_relevance)
-        write_scores(store, config, model, [by_id[ids[i]] for i in keep], preds, now)
+                                     min_relevance=config.ranking.min_relevance,
+                                     explain=False)
+        write_scores(store, config, model, [by_id[ids[i]] for i in keep], preds, now,
+                     explained=False)
     return model
 
 
 def write_scores(store: Store, config: Config, model: ThemeModel,
                  rows: Sequence[dict[str, Any]], preds: Sequence[Prediction],
-                 now: datetime) -> None:
+                 now: datetime, *, explained: bool = True) -> None:
     """Store the predictions for item ``rows`` (``id``, ``title``, ``summary``) as their
-    ``scores`` rows, marking those that match a ``[brand] avoid`` term."""
+    ``scores`` rows, marking those that match a ``[brand] avoid`` term. Predictions made
+    without explanations store ``why`` as null: :func:`build_daily_list` explains the items
+    it suggests."""
     from .ranking.text import normalise
 
     avoid = avoid_pattern(config.brand.avoid)
@@ -223,9 +227,28 @@ def write_scores(store: Store, config: Config, model: ThemeModel,
                 filtered = f'avoid term "{hit.group(1)}"'
         out.append({"item_id": r["id"], "model_version": model.version,
                     "theme": p.theme, "relevance": p.relevance, "scores": dumps(p.scores),
-                    "why": dumps(p.why), "filtered": filtered, "scored_at": stamp})
+                    "why": dumps(p.why) if explained else None, "filtered": filtered,
+                    "scored_at": stamp})
     with store.write() as db:
         db["scores"].upsert_all(out, pk="item_id")
+
+
+def _explain(store: Store, config: Config, model: ThemeModel,
+             rows: Sequence[dict[str, Any]]) -> dict[int, str]:
+    """Explanations (``why``, JSON) for the item ``rows`` about to be suggested, stored on
+    their ``scores`` rows too. Scoring leaves them out: only the few items a list shows
+    need one, and they were a third of the time of scoring everything."""
+    if not rows:
+        return {}
+    from .ranking.text import item_text
+
+    preds = model.predict([item_text(r["title"], r["summary"]) for r in rows],
+                          min_relevance=config.ranking.min_relevance)
+    why = {r["id"]: dumps(p.why) for r, p in zip(rows, preds, strict=True)}
+    with store.write() as db:
+        db.conn.executemany("update scores set why = ? where item_id = ?",
+                            [(w, i) for i, w in why.items()])
+    return why
 
 
 # -- the daily list ---------------------------------------------------------------------
@@ -356,6 +379,11 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     reviewed_today = sum(1 for r in existing.values() if r["status"] != "new")
     room = max(0, config.digest.size - reviewed_today)
     chosen = sorted(best.values(), key=lambda c: (-c["score"], c["id"]))[:room]
+    explained = _explain(store, config, model, [c for c in chosen if c["why"] is None]) \
+        if model is not None else {}
+    for c in chosen:
+        if c["id"] in explained:
+            c["why"] = explained[c["id"]]
 
     brand = config.brand.model_dump()
     stamp = iso(now)

@@ -133,8 +133,8 @@ def score_pending(store: Store, config: Config, model: ThemeModel, *,
 
 
 class Flag(Protocol):
-    """What :func:`score_as_fetched` waits on: a ``threading.Event`` or a
-    ``multiprocessing`` one (set by the process that fetches)."""
+    """What :func:`score_as_fetched` waits on: :class:`trendwatch.jobs.RoundEnd` in
+    ``run --once`` (the fetching process's pipe), or a ``threading.Event``."""
 
     def wait(self, timeout: float | None = None) -> bool: ...
 

@@ -74,15 +74,21 @@ class Fetcher(threading.Thread):
                 self.done.set()
 
 
+def _score_during_round(store: Store, fetch: Fetcher, config, train_after: int):
+    """Run ``score_as_fetched`` while ``fetch`` stores its batches; its model."""
+    fetch.start()
+    model = score_as_fetched(store, config, fetch.done, now=NOW, poll=0.05,
+                             train_after=train_after)
+    fetch.join()
+    assert model is not None
+    return model
+
+
 def test_cold_database_trains_once_enough_items_land_and_scores_every_item(db_path, config):
     Store(db_path).close()  # migrated, as run --once leaves it before the round starts
     fetch = Fetcher(db_path, batches=8, per_batch=40, pause=0.15)
     with Store(db_path) as store:
-        fetch.start()
-        model = score_as_fetched(store, config, fetch.done, now=NOW, poll=0.05,
-                                 train_after=100)
-        fetch.join()
-        assert model is not None
+        model = _score_during_round(store, fetch, config, train_after=100)
         models = store.query("select n_items from models")
         # trained once, during the round, on what had landed by then (not all 320 items)
         assert len(models) == 1
@@ -105,11 +111,7 @@ def test_small_round_trains_when_it_ends(db_path, config):
     Store(db_path).close()
     fetch = Fetcher(db_path, batches=2, per_batch=5, pause=0.05)
     with Store(db_path) as store:
-        fetch.start()
-        model = score_as_fetched(store, config, fetch.done, now=NOW, poll=0.05,
-                                 train_after=2000)
-        fetch.join()
-        assert model is not None
+        _score_during_round(store, fetch, config, train_after=2000)
         assert store.query("select n_items from models")[0]["n_items"] == 10
         assert _count(store, "select count(*) as n from scores") == 10
 

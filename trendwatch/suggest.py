@@ -193,17 +193,11 @@ def _model_if_ready(store: Store, config: Config, now: datetime, *, ready: bool,
     # free, and every item it trains on is scored from the matrix training already built.
     trained = train_model(store, config, now=now, stream_limit=train_after)
     model: ThemeModel = trained["model"]
-    ids, x, norm = trained["stream"]
-    if ids:
-        by_id = {r["id"]: r for r in store.query(
-            "select id, title, summary from items where id in (select value from "
-            "json_each(?))", [dumps(ids)])}
-        keep = [i for i, item_id in enumerate(ids) if item_id in by_id]
-        preds = model.predict_matrix(x[keep], [norm[i] for i in keep],
-                                     min_relevance=config.ranking.min_relevance,
+    rows, x, norm = trained["stream"]
+    if rows:
+        preds = model.predict_matrix(x, norm, min_relevance=config.ranking.min_relevance,
                                      explain=False)
-        write_scores(store, config, model, [by_id[ids[i]] for i in keep], preds, now,
-                     explained=False)
+        write_scores(store, config, model, rows, preds, now, explained=False)
     return model
 
 

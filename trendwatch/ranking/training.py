@@ -52,13 +52,14 @@ def unlabelled_texts(store: Store, exclude: set[int], limit: int = STREAM_LIMIT)
     return unlabelled_items(store, exclude, limit)[1]
 
 
-def unlabelled_items(store: Store, exclude: set[int],
-                     limit: int = STREAM_LIMIT) -> tuple[list[int], list[str]]:
-    """Ids and texts of the most recently seen items, minus the labelled ones."""
+def unlabelled_items(store: Store, exclude: set[int], limit: int = STREAM_LIMIT
+                     ) -> tuple[list[dict[str, Any]], list[str]]:
+    """The most recently seen items (``id``, ``title``, ``summary``) minus the labelled
+    ones, and their classifier texts."""
     rows = store.query("select id, title, summary from items order by first_seen_at desc, "
                        "id desc limit ?", [limit + len(exclude)])
     rows = [r for r in rows if r["id"] not in exclude][:limit]
-    return [r["id"] for r in rows], [item_text(r["title"], r["summary"]) for r in rows]
+    return rows, [item_text(r["title"], r["summary"]) for r in rows]
 
 
 def _label_pairs(labels: Sequence[dict[str, Any]]) -> list[tuple[str, str | None]]:
@@ -114,9 +115,9 @@ def train_model(store: Store, config: Config, *, now: datetime | None = None,
     """Train on everything known now, save, record and activate the model.
 
     Returns the ``models`` row (JSON columns decoded) plus ``model``: the
-    :class:`~.classifier.ThemeModel` itself, and ``stream``: the ids of the unlabelled items
-    it was trained on, their feature matrix and normalised texts (so a caller about to score
-    them need not featurise them again).
+    :class:`~.classifier.ThemeModel` itself, and ``stream``: the unlabelled item rows it was
+    trained on (``id``, ``title``, ``summary``), their feature matrix and normalised texts
+    (so a caller about to score them need not read or featurise them again).
     """
     from ..suggest import training_labels
 
@@ -125,7 +126,7 @@ def train_model(store: Store, config: Config, *, now: datetime | None = None,
     labels = training_labels(store)
     known = {t.id for t in config.themes}
     labels = [r for r in labels if r["theme"] is None or r["theme"] in known]
-    stream_ids, stream = unlabelled_items(store, {r["item_id"] for r in labels}, stream_limit)
+    stream_rows, stream = unlabelled_items(store, {r["item_id"] for r in labels}, stream_limit)
     pairs = _label_pairs(labels)
     model, x_stream, norm_stream = fit_model(config.themes, labelled=pairs, unlabelled=stream,
                                              params=params)
@@ -149,7 +150,7 @@ def train_model(store: Store, config: Config, *, now: datetime | None = None,
              len(stream), cv.get("macro_f1", cv.get("skipped")))
     return {**row, "label_counts": dict(counts), "cv_scores": cv,
             "params": loads(row["params"], {}), "model": model,
-            "stream": (stream_ids[:len(norm_stream)], x_stream, norm_stream)}
+            "stream": (stream_rows[:len(norm_stream)], x_stream, norm_stream)}
 
 
 def _prune_files(store: Store) -> None:

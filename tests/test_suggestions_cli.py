@@ -240,11 +240,16 @@ def test_search_items_is_safe_with_any_input(env):
 
 
 def test_suggestions_command_does_not_import_sklearn(env, tmp_path):
-    """It only reads the database: scikit-learn (~110 MB, ~0.75 s) stays unloaded."""
+    """It only reads the database: scikit-learn (~110 MB, ~0.75 s) stays unloaded.
+
+    The child process reads the real clock (time-machine does not reach it), so the day
+    is passed explicitly."""
     _run, db, _ids = env
     cfg = tmp_path / "trendwatch.toml"
+    day = NOW.date().isoformat()
     code = ("import sys\nfrom trendwatch.cli import main\n"
-            f"for args in (['suggestions', '--format', 'json'], ['review', '--limit', '1']):\n"
+            f"for args in (['suggestions', '--format', 'json', '--date', {day!r}],\n"
+            f"             ['review', '--limit', '1', '--date', {day!r}]):\n"
             f"    try:\n        main(['--config', {str(cfg)!r}, '--db', {str(db)!r}, *args])\n"
             "    except SystemExit as e:\n        assert not e.code, e.code\n"
             "assert 'sklearn' not in sys.modules, 'sklearn imported'\n")

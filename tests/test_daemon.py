@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from local_http import LocalHTTPServer
 
 from trendwatch.api import FetchContext, Item, Source
 from trendwatch.config import Config, parse_config
@@ -67,8 +68,7 @@ class FeedHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[ThreadingHTTPServer]:
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
-    srv.daemon_threads = True
+    srv = LocalHTTPServer(("127.0.0.1", 0), FeedHandler)
     srv.hits = Counter()  # type: ignore[attr-defined]
     srv.release = threading.Event()  # type: ignore[attr-defined]
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -77,6 +77,7 @@ def server() -> Iterator[ThreadingHTTPServer]:
     srv.release.set()  # type: ignore[attr-defined]
     srv.shutdown()
     srv.server_close()
+    assert not srv.errors, f"the test server failed: {srv.errors!r}"
 
 
 def url(srv: ThreadingHTTPServer, path: str) -> str:

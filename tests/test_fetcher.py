@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from local_http import LocalHTTPServer
 
 from trendwatch.config import Config, FetchConfig
 from trendwatch.errors import FetchError
@@ -83,8 +84,7 @@ class LocalServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer((host, 0), _Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = LocalHTTPServer((host, 0), _Handler)
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.host = host
@@ -100,6 +100,7 @@ class LocalServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        assert not self.httpd.errors, f"the test server failed: {self.httpd.errors!r}"
 
 
 def send(h: http.server.BaseHTTPRequestHandler, status: int, body: bytes = b"",

@@ -14,13 +14,27 @@ ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def build(tmp_path_factory) -> tuple[Path, str]:
+    """The wheel, and everything the build printed."""
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "--no-build-isolation", "-w", str(out), str(ROOT)], check=True,
-                   capture_output=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "--no-build-isolation", "-w", str(out), str(ROOT)], check=True,
+                          capture_output=True, text=True, timeout=300)
     (whl,) = out.glob("trendwatch-*.whl")
-    return whl
+    return whl, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(build) -> Path:
+    return build[0]
+
+
+def test_build_prints_no_warning(build):
+    """setuptools warns when data folders are not declared as packages (and says it will
+    stop shipping them) or when the license is an old-style table: the build stays quiet."""
+    _whl, log = build
+    warnings = [line for line in log.splitlines() if "warning" in line.lower()]
+    assert not warnings, "\n".join(warnings)
 
 
 def test_wheel_layout(wheel):
@@ -35,11 +49,10 @@ def test_wheel_layout(wheel):
     for init in (ROOT / "trendwatch").rglob("__init__.py"):
         rel = init.relative_to(ROOT).as_posix()
         assert rel in names, f"{rel} missing from the wheel (pyproject packages list?)"
-    for pattern in ("data/*", "templates/*", "web/templates/*", "web/static/*"):
-        for f in (ROOT / "trendwatch").glob(pattern):
-            if f.is_file():
-                rel = f.relative_to(ROOT).as_posix()
-                assert rel in names, f"{rel} missing from the wheel (package-data?)"
+    for f in (ROOT / "trendwatch").rglob("*"):
+        if f.is_file() and "__pycache__" not in f.parts:
+            rel = f.relative_to(ROOT).as_posix()
+            assert rel in names, f"{rel} missing from the wheel (packages / package-data?)"
     # the shipped model assets (seed data and model card), without a top-level "models"
     assert "trendwatch_models/seeds.toml" in names and "trendwatch_models/README.md" in names
     assert not [n for n in names if n.startswith("models/")]

@@ -166,7 +166,7 @@ def test_help_and_status_are_fast_and_do_not_import_sklearn(tmp_path):
         assert proc.stderr.strip().endswith("CLEAN"), (args, proc.stderr)
         # generous: the 0.5 s target is measured in benchmarks/bench_cli.py; this only
         # catches an accidental heavy import
-        assert elapsed < 3, (args, elapsed)
+        assert elapsed < 10, (args, elapsed)
 
 
 def test_status_json_lists_sources(cli, tmp_path, httpserver):

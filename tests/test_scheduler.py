@@ -4,6 +4,8 @@ runs once), the background job runner, and the fake-clock testing aid."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -12,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from trendwatch.clock import install_fake_clock
 from trendwatch.config import DigestConfig
 from trendwatch.errors import ConfigError
 from trendwatch.scheduler import (
     GuardedScheduler,
     JobRunner,
     digest_due,
-    install_fake_clock,
     last_digest_slot,
     next_digest_slot,
 )
@@ -179,8 +181,29 @@ def test_fake_clock_testing_aid(monkeypatch):
     monkeypatch.setenv("TRENDWATCH_FAKE_TIME", "tomorrow morning")
     with pytest.raises(ConfigError, match="not an ISO 8601 time"):
         install_fake_clock()
+    monkeypatch.setenv("TRENDWATCH_FAKE_TIME", "2026-11-30T08:59:57")
+    with pytest.raises(ConfigError, match="needs a UTC offset"):
+        install_fake_clock()
     monkeypatch.delenv("TRENDWATCH_FAKE_TIME")
     assert install_fake_clock() is None
+
+
+def test_fake_clock_reaches_a_child_process_through_the_cli(tmp_path):
+    """What time-machine cannot do: a `python -m trendwatch` child runs at the given day."""
+    cfg = tmp_path / "t.toml"
+    cfg.write_text('[brand]\nname = "Studio"\ntimezone = "Asia/Jakarta"\n', encoding="utf-8")
+    env = {**os.environ, "TRENDWATCH_FAKE_TIME": "2031-01-01T00:30:00+07:00"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "trendwatch", "--config", str(cfg), "--db",
+         str(tmp_path / "t.db"), "suggestions"], capture_output=True, text=True, env=env,
+        timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "2031-01-01" in proc.stderr
+    env["TRENDWATCH_FAKE_TIME"] = "next tuesday"
+    bad = subprocess.run([sys.executable, "-m", "trendwatch", "status"], capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert bad.returncode == 2 and "not an ISO 8601 time" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 # -- jobs in a child process (what the daemon uses) --------------------------------------

@@ -302,3 +302,33 @@ def test_end_to_end_items_to_build_daily_list_to_cli(tmp_path, write_config, tim
     assert themes["Kampanye iklan Ramadan agensi lokal viral di TikTok"] == "advertising"
     assert themes["Review lensa anamorphic baru untuk pembuat film indie"] == \
         "behind-the-scenes"
+
+
+def test_after_midnight_people_see_the_last_list_scripts_get_the_day(tmp_path, write_config,
+                                                                     time_machine):
+    """00:00:30 WIB on Saturday: Friday's list is the latest. The terminal table and the
+    interactive review show it, saying so; `--format json` (scripts) stays on today."""
+    time_machine.move_to(datetime(2026, 11, 27, 17, 0, 30, tzinfo=UTC), tick=False)
+    cfg = write_config(CONFIG)
+    db = tmp_path / "tw.db"
+    store = Store(db)
+    seed_day(store, list_date="2026-11-27")
+    store.close()
+    from click.testing import CliRunner
+
+    from trendwatch.cli import cli as group
+
+    def run(*args: str):
+        return CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), *args],
+                                  input="q\n", catch_exceptions=False)
+
+    table = run("suggestions")
+    assert table.exit_code == 0
+    assert "Film horor lokal" in table.stdout
+    assert "not built yet; showing the latest, 2026-11-27" in table.stderr
+    review = run("review")
+    assert "reviewing the latest, 2026-11-27" in review.stdout and "Film horor" in review.stdout
+    scripted = run("suggestions", "--format", "json")
+    assert json.loads(scripted.stdout) == []
+    explicit = run("suggestions", "--date", "2026-11-28")
+    assert "Film horor" not in explicit.stdout

@@ -118,6 +118,24 @@ def test_empty_day_points_to_the_latest_list(client):
     assert "Nothing new to review" in html and "The latest list is from" in html
 
 
+def test_after_midnight_the_page_shows_the_last_list_and_says_so(tmp_path, config,
+                                                                 time_machine):
+    """A list built on Friday, the page opened at 00:00:30 WIB on Saturday: the reviewer
+    sees Friday's cards, marked as the latest list, never an empty page. An explicit
+    ``?date=`` still means exactly that day."""
+    from datetime import UTC, date, datetime
+
+    path = tmp_path / "midnight.db"
+    seed(path, today=date(2026, 11, 27), xss=False)
+    time_machine.move_to(datetime(2026, 11, 27, 17, 0, 30, tzinfo=UTC), tick=False)
+    client = create_app(path, config).test_client()
+    html = client.get("/").get_data(as_text=True)
+    assert "is not built yet" in html and "Nothing new to review" not in html
+    assert html.count('class="card') >= 1
+    exact = client.get("/?date=2026-11-28").get_data(as_text=True)
+    assert "Nothing new to review" in exact and "is not built yet" not in exact
+
+
 # -- escaping ---------------------------------------------------------------------------
 
 

@@ -35,15 +35,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, jobs
+from .clock import install_fake_clock, process_clock_installed
 from .config import Config, ConfiguredSource
 from .lock import DaemonLock
 from .pipeline import FetchOutcome, FetchPool, due_sources, run_round
-from .scheduler import (
-    GuardedScheduler,
-    JobRunner,
-    digest_due,
-    install_fake_clock,
-)
+from .scheduler import GuardedScheduler, JobRunner, digest_due
 from .store import Store, iso, parse_iso, utcnow
 
 if TYPE_CHECKING:
@@ -392,7 +388,9 @@ class Daemon:
 
 def run_daemon(app: App) -> int:
     """``trendwatch run``: the service, until SIGTERM/SIGINT. Exit code 0 on a clean stop."""
-    traveller = install_fake_clock()
+    # `python -m trendwatch run` has its clock set by the CLI entry point already; a daemon
+    # started another way (tests through click's runner) sets it here.
+    traveller = None if process_clock_installed() else install_fake_clock()
     try:
         app.notifiers  # noqa: B018 - validate [[notifiers]] now; jobs bind them in their process
         daemon = Daemon(app.config, app.sources, app.db_path)

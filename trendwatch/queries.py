@@ -59,6 +59,27 @@ def today(tz: tzinfo, now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(tz).date()
 
 
+def shown_list_date(store: Store, tz: tzinfo, now: datetime | None = None) -> tuple[date, bool]:
+    """The list a person means by "today's list", and whether it is an earlier day's.
+
+    Today's list when it has been built (any suggestion dated today, whatever its status);
+    otherwise the most recent earlier list. Between midnight and the morning build (or on a
+    weekend with no digest) the page and the terminal keep showing the last list, marked as
+    such, instead of an empty page just because the date changed. Scripts that name a date
+    (``--date``, ``?date=``) always get exactly that day.
+    """
+    day = today(tz, now)
+    built = store.db.execute(
+        "select 1 from suggestions where list_date = ? limit 1", [day.isoformat()]).fetchone()
+    if built:
+        return day, False
+    row = store.db.execute("select max(list_date) from suggestions where list_date < ?",
+                           [day.isoformat()]).fetchone()
+    if row and row[0]:
+        return date.fromisoformat(row[0]), True
+    return day, False
+
+
 def next_workday(after: date) -> date:
     """The first Monday-Friday strictly after ``after``."""
     day = after + timedelta(days=1)

@@ -9,9 +9,9 @@ the same.
 
 Time: everything reads the wall clock through :func:`utcnow`/``datetime.now`` (which
 ``time-machine`` can move in tests) and waits with ``Event.wait`` (which a SIGTERM cuts
-short). ``TRENDWATCH_FAKE_TIME`` starts a *ticking* fake clock at a given instant in the
-daemon process; it exists so tests can check that the digest fires at its local time
-without waiting for it (see :func:`install_fake_clock`).
+short). ``TRENDWATCH_FAKE_TIME`` starts a *ticking* fake clock at a given instant in any trendwatch
+process; it exists so tests can check that the digest fires at its local time without
+waiting for it (see :mod:`trendwatch.clock`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 import schedule
 
 from .config import DAYS, DigestConfig
-from .errors import ConfigError
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -39,31 +38,6 @@ log = logging.getLogger(__name__)
 #: How far back a missed digest is still worth sending (the daemon was down at 09:00 and
 #: started at 11:00: send it; started the next evening: don't send yesterday's).
 DIGEST_CATCH_UP = timedelta(hours=12)
-
-FAKE_TIME_ENV = "TRENDWATCH_FAKE_TIME"
-
-
-def install_fake_clock() -> Any | None:
-    """Testing aid: when ``$TRENDWATCH_FAKE_TIME`` holds an ISO 8601 instant (with offset),
-    start this process's clock there and let it tick at normal speed (uses time-machine,
-    a test dependency). Returns the traveller, or None when the variable is unset."""
-    value = os.environ.get(FAKE_TIME_ENV)
-    if not value:
-        return None
-    try:
-        start = datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{FAKE_TIME_ENV}: {value!r} is not an ISO 8601 time") from None
-    try:
-        import time_machine
-    except ImportError:
-        raise ConfigError(f"{FAKE_TIME_ENV} is a testing aid and needs time-machine "
-                          "(pip install time-machine)") from None
-    traveller = time_machine.travel(start, tick=True)
-    traveller.start()
-    log.warning("clock set to %s by %s (testing aid)", start.isoformat(), FAKE_TIME_ENV)
-    return traveller
-
 
 # -- the digest's slots ----------------------------------------------------------------
 

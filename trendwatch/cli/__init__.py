@@ -10,11 +10,13 @@ stderr, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 import click
 
+from ..clock import FAKE_TIME_ENV, install_process_clock
 from ..errors import TrendwatchError
 from .app import App, pass_app
 
@@ -86,6 +88,12 @@ def _load_plugin_commands() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     args = sys.argv[1:] if argv is None else argv
+    if os.environ.get(FAKE_TIME_ENV):
+        try:
+            install_process_clock()
+        except TrendwatchError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
     if args and args[0] not in cli.commands and not args[0].startswith("-"):
         _load_plugin_commands()
     return cli.main(args=args, prog_name="trendwatch", standalone_mode=True)

@@ -122,8 +122,15 @@ def suggestions(app: App, day: date | None, theme: str | None, status: str,
     content angles. `--format json` prints the stable schema documented in
     docs/suggestions.md.
     """
-    from ..queries import list_suggestions, today
+    from ..queries import list_suggestions, shown_list_date, today
 
+    if day is None and fmt == "table":
+        # A person at the terminal after midnight means the last list built; a script
+        # (json/csv/...) gets exactly today's, as documented.
+        day, earlier = shown_list_date(app.store, app.config.brand.tz)
+        if earlier:
+            click.echo(f"Today's list is not built yet; showing the latest, {day.isoformat()}.",
+                       err=True)
     rows = list_suggestions(app.store, app.config, list_date=day, theme=theme, status=status,
                             limit=limit)
     shown = day or today(app.config.brand.tz)
@@ -190,12 +197,16 @@ def _ask_reject(app: App) -> dict[str, Any]:
 
 
 def _interactive(app: App, day: date | None, theme: str | None, limit: int | None) -> None:
-    from ..queries import list_suggestions, today
+    from ..queries import list_suggestions, shown_list_date
     from ..render import safe_url
 
+    if day is None:
+        day, earlier = shown_list_date(app.store, app.config.brand.tz)
+        if earlier:
+            click.echo(f"Today's list is not built yet; reviewing the latest, {day.isoformat()}.")
     rows = list_suggestions(app.store, app.config, list_date=day, theme=theme, status="new",
                             limit=limit)
-    shown = (day or today(app.config.brand.tz)).isoformat()
+    shown = day.isoformat()
     if not rows:
         click.echo(f"No new suggestions for {shown}.")
         return

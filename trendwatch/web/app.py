@@ -236,7 +236,11 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         store = stores.get()
         today = queries.today(tz)
         problems = []
-        day = _arg_date("date", today, problems)
+        earlier_list = False
+        if "date" in request.args:
+            day = _arg_date("date", today, problems)
+        else:
+            day, earlier_list = queries.shown_list_date(store, tz)
         status = request.args.get("status", "new")
         if status not in queries.STATUS_FILTERS:
             problems.append(f'Unknown status "{status}": showing new suggestions.')
@@ -254,6 +258,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
                 [day.isoformat()]), {}).get("d")
         return render_template(
             "list.html", rows=rows, day=day, today=today, status=status, theme=theme,
+            earlier_list=earlier_list,
             problems=problems, broken=broken_sources(store), latest=latest,
             snooze_choices=_snooze_choices(today),
             prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))

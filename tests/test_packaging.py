@@ -59,6 +59,8 @@ def test_wheel_layout(wheel):
     # every module in plugins/ is shipped
     for module in (ROOT / "plugins").glob("*.py"):
         assert f"trendwatch_plugins/{module.name}" in names
+    for data in (ROOT / "plugins" / "data").iterdir():
+        assert f"trendwatch_plugins/data/{data.name}" in names
 
 
 def test_installed_wheel_works_and_has_no_plugins_module(wheel, tmp_path):

@@ -96,7 +96,7 @@ def test_without_guid_or_url_the_content_hash_recognises_the_item(store: Store) 
              Item("Hari Batik Nasional", summary="Ide konten batik untuk Reels")]
     assert save(store, "catatan", items) == (2, 0)  # same title, other text: two items
     assert save(store, "catatan", list(reversed(items)), T1) == (0, 2)
-    assert all(r["dedup_key"].startswith("hash:") for r in rows(store))
+    assert all(r["dedup_key"].startswith("content:") for r in rows(store))
 
 
 def test_duplicate_guids_within_one_fetch_count_once(store: Store) -> None:

@@ -335,7 +335,7 @@ def test_missing_guid_and_date_are_estimated_in_the_db(serve, store, config):
     assert no_guid["dedup_key"] == ("url:https://komunitasfilm.example.org/acara/"
                                     "pemutaran-taman-kota")
     no_link = items["Lokakarya menulis skenario untuk pemula dibuka"]
-    assert no_link["url"] is None and no_link["dedup_key"].startswith("hash:")
+    assert no_link["url"] is None and no_link["dedup_key"].startswith("content:")
     future = items["Festival film 2031 sudah diumumkan (tanggal salah ketik)"]
     assert parse_iso(future["published_at"]) <= parse_iso(future["fetched_at"])
     dated = items["Item tanpa judul: judulnya diambil dari isi deskripsi ini yang cukup panjang."]

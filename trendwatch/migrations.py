@@ -200,5 +200,27 @@ def m002_fts_reindex_on_text_change_only(db: Database) -> None:
         END""")
 
 
+@migrations()
+def m003_stories(db: Database) -> None:
+    """Stories get a table (see :mod:`trendwatch.stories`): one row per story, named by the
+    id of the item that started it, as ``items.story_id`` already was. Every existing story
+    gets its row; an item without ``story_id`` becomes a story of its own. Items keep the
+    words they are matched by (``story_terms``), so a process loads the recent window
+    without normalising every text again."""
+    db["stories"].create({
+        "id": int,
+        "first_seen_at": str,
+        "updated_at": str,
+        "split_from": int,
+        "split_at": str,
+    }, pk="id")
+    db["items"].add_column("story_terms", str)
+    db.execute("update items set story_id = id where story_id is null")
+    db.execute("""insert into stories (id, first_seen_at, updated_at)
+                  select story_id, min(first_seen_at), max(first_seen_at) from items
+                  group by story_id""")
+    db["items"].create_index(["story_id", "source"], if_not_exists=True)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -275,7 +275,7 @@ def test_verdicts_change_later_rankings_and_judged_items_never_return(tmp_path):
                    tz=config.brand.tz)
 
     # the labels the ranking reads are the verdicts, with the documented meaning
-    from trendwatch.suggest import training_labels
+    from trendwatch.feedback import training_labels
 
     labels = {r["title"]: r["theme"] for r in training_labels(store)}
     assert labels[accepted["title"]] == "film-industry"

@@ -19,7 +19,7 @@ snooze                      null, and no label: the reviewer has not decided
 
 The label is decided here, once, when the verdict is recorded; :func:`teaches` says
 whether a stored row is a label at all (``null`` means off-brand only when it is).
-:func:`trendwatch.suggest.training_labels` reads the latest row per item and applies
+:func:`training_labels` reads the latest row per item and applies
 nothing else, so "accept, then snooze" leaves the item unlabelled.
 """
 
@@ -162,3 +162,25 @@ def set_planned_for(store: Store, suggestion_id: int, when: str | date,
         db["suggestions"].update(suggestion_id, {"planned_for": day.isoformat(),
                                                  "updated_at": iso(now or utcnow())})
     return {"suggestion_id": suggestion_id, "planned_for": day.isoformat()}
+
+
+def training_labels(store: Store) -> list[dict[str, Any]]:
+    """The review verdicts as classifier labels: the latest feedback row per item decides.
+
+    The label itself was decided when the verdict was recorded (``feedback.theme``, see
+    the table above): a theme id, or ``None`` for off-brand. Nothing is recomputed here; an
+    item whose latest row teaches nothing (a snooze, "reject other" without a theme:
+    :func:`teaches`) has no label, even if an earlier verdict gave it one. Each row:
+    ``item_id``, ``title``, ``summary``, ``theme``, ``verdict``, ``reason``.
+
+    It lives with the verdicts, not with list-building: the training code reads it, and
+    ``suggest`` only calls the training code (no import circle).
+    """
+    rows = store.query("""
+        select f.item_id, f.verdict, f.reason, f.theme, i.title, i.summary
+        from feedback f join items i on i.id = f.item_id
+        where f.id in (select max(id) from feedback group by item_id)
+        order by f.id""")
+    return [{"item_id": r["item_id"], "title": r["title"], "summary": r["summary"],
+             "theme": r["theme"], "verdict": r["verdict"], "reason": r["reason"]}
+            for r in rows if teaches(r["verdict"], r["reason"], r["theme"])]

@@ -49,31 +49,6 @@ NOVELTY_DAYS = 14
 MAX_ANGLES = 3
 
 
-# -- labels -----------------------------------------------------------------------------
-
-
-def training_labels(store: Store) -> list[dict[str, Any]]:
-    """The review verdicts as classifier labels: the latest feedback row per item decides.
-
-    The label itself was decided when the verdict was recorded (``feedback.theme``, see
-    :mod:`trendwatch.feedback`): a theme id, or ``None`` for off-brand. Nothing is
-    recomputed here; an item whose latest row teaches nothing (a snooze, "reject other"
-    without a theme: :func:`trendwatch.feedback.teaches`) has no label, even if an earlier
-    verdict gave it one. Each row: ``item_id``, ``title``, ``summary``, ``theme``,
-    ``verdict``, ``reason``.
-    """
-    from .feedback import teaches
-
-    rows = store.query("""
-        select f.item_id, f.verdict, f.reason, f.theme, i.title, i.summary
-        from feedback f join items i on i.id = f.item_id
-        where f.id in (select max(id) from feedback group by item_id)
-        order by f.id""")
-    return [{"item_id": r["item_id"], "title": r["title"], "summary": r["summary"],
-             "theme": r["theme"], "verdict": r["verdict"], "reason": r["reason"]}
-            for r in rows if teaches(r["verdict"], r["reason"], r["theme"])]
-
-
 def train_model(store: Store, config: Config, *, now: datetime | None = None,
                 **options: Any) -> dict[str, Any]:
     """Train, save and activate a new model version: see

@@ -239,10 +239,10 @@ def model_list(app: App, as_json: bool) -> None:
 def model_eval(app: App, folds: int, as_json: bool) -> None:
     """Per-theme precision and recall on the review labels so far (cross-validated: each
     label is predicted by a model that did not see it)."""
+    from ..feedback import training_labels
     from ..ranking.classifier import TrainParams
     from ..ranking.text import item_text
     from ..ranking.training import cross_validate, unlabelled_texts
-    from ..suggest import training_labels
 
     store, config = app.store, app.config
     known = {t.id for t in config.themes}

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..config import Config, ThemeConfig
 from ..errors import ModelError
+from ..feedback import training_labels
 from ..store import Store, dumps, iso, loads, parse_iso, utcnow
 from .classifier import OFF, ThemeModel, TrainParams, evaluate, fit_model, theme_signature
 from .persist import load_model, save_model
@@ -119,8 +120,6 @@ def train_model(store: Store, config: Config, *, now: datetime | None = None,
     trained on (``id``, ``title``, ``summary``), their feature matrix and normalised texts
     (so a caller about to score them need not read or featurise them again).
     """
-    from ..suggest import training_labels
-
     now = now or utcnow()
     params = params or TrainParams()
     labels = training_labels(store)

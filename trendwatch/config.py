@@ -99,6 +99,11 @@ class FetchConfig(_Strict):
     user_agent: str | None = None
     #: Longest wait between retries of a failing source (exponential backoff is capped here).
     max_backoff: Duration = 6 * 3600.0
+    #: Most items any one fetch of a source may keep; parsers stop reading there (a feed's
+    #: own ``max_items`` can only be lower). Bounds memory: see docs/service.md.
+    max_items: int = Field(2000, ge=1, le=10_000)
+    #: CPU seconds one source's fetch may spend parsing; what was read by then is kept.
+    max_cpu_seconds: float = Field(5.0, gt=0, le=120)
 
 
 def _hhmm(value: str) -> str:

@@ -22,12 +22,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from . import budget
 from .api import FetchContext, Item
 from .backoff import next_delay
 from .config import Config, ConfiguredSource
 from .errors import SourceError
 from .fetcher import CacheEntry, Fetcher, SourceHttp
 from .ingest import save_items
+from .itemcheck import cap_warnings, check_items
 from .store import Store, dumps, iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -73,12 +75,14 @@ def fetch_one(cs: ConfiguredSource, http: SourceHttp, config: Config,
     ctx = FetchContext(http=http, now=now, brand=config.brand,
                        log=logging.getLogger(f"trendwatch.source.{cs.name}"))
     try:
-        items = cs.source.fetch(ctx)
-        if not isinstance(items, list) or not all(isinstance(i, Item) for i in items):
+        with budget.limits(config.fetch.max_items, config.fetch.max_cpu_seconds):
+            items = cs.source.fetch(ctx)
+        if not isinstance(items, list):
             raise SourceError(f"plugin {cs.table.plugin!r} returned {type(items).__name__}, "
                               "not a list of Item")
+        items = _bounded_items(items, config, ctx)
         out.items = items
-        out.warnings = list(ctx.warnings)
+        out.warnings = cap_warnings(list(ctx.warnings))
         if not items and http.all_not_modified:
             out.status = "not_modified"
         elif out.warnings:
@@ -89,7 +93,7 @@ def fetch_one(cs: ConfiguredSource, http: SourceHttp, config: Config,
         out.status, out.error = "error", str(err)
         out.http_status = err.http_status
         out.retry_after = err.retry_after
-        out.warnings = list(ctx.warnings)
+        out.warnings = cap_warnings(list(ctx.warnings))
     except Exception as err:  # a plugin bug: contain it, keep the traceback for status
         out.status = "error"
         out.error = f"plugin {cs.table.plugin!r} crashed: {type(err).__name__}: {err}"
@@ -100,6 +104,22 @@ def fetch_one(cs: ConfiguredSource, http: SourceHttp, config: Config,
     out.max_age = http.max_age
     out.finished = utcnow()
     return out
+
+
+def _bounded_items(items: list[object], config: Config, ctx: FetchContext) -> list[Item]:
+    """What a plugin returned, made safe to store: at most ``[fetch] max_items``, each one
+    an :class:`Item` cleaned by :func:`check_items` (a bad one is dropped and named)."""
+    limit = config.fetch.max_items
+    if len(items) > limit:
+        ctx.warn(f"{len(items)} items returned; kept the first {limit} ([fetch] max_items)")
+        items = items[:limit]
+    good = [i for i in items if isinstance(i, Item)]
+    if len(good) < len(items):
+        ctx.warn(f"{len(items) - len(good)} returned value(s) are not an Item; dropped")
+    good, dropped = check_items(good)
+    for warning in dropped:
+        ctx.warn(warning)
+    return good
 
 
 def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,

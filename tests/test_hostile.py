@@ -146,3 +146,142 @@ def test_big_feed_through_the_pipeline_stores_max_items(feed_server, store, conf
     (out,) = run_round(store, [cs], config)
     assert out.status == "ok" and out.items_new == 300
     assert len(rows(store, "big")) == 300
+
+
+CSV_CHILD = textwrap.dedent("""
+    import json, sys, time
+    from trendwatch.testing import run_source
+    def rss(field):
+        for line in open("/proc/self/status"):
+            if line.startswith(field):
+                return int(line.split()[1])
+    try:
+        open("/proc/self/clear_refs", "w").write("5")
+    except OSError:
+        pass
+    base = rss("VmRSS:")
+    cpu = time.process_time()
+    run = run_source("csv_import", path=sys.argv[1])
+    print(json.dumps({"items": len(run.items), "warnings": run.warnings,
+                      "cpu": time.process_time() - cpu, "growth_kb": rss("VmHWM:") - base}))
+""")
+
+
+def test_a_csv_of_many_rows_is_read_up_to_its_cap_and_the_rest_reported(tmp_path):
+    folder = tmp_path / "imports"
+    folder.mkdir()
+    with (folder / "tiktok-besar.csv").open("w") as f:
+        f.write("title,views\n")
+        f.writelines(f"tagar{i},{i % 997}\n" for i in range(200_000))
+    out = subprocess.run([sys.executable, "-c", CSV_CHILD, str(folder)], capture_output=True,
+                         text=True, timeout=120, check=True)
+    run = json.loads(out.stdout)
+    # reading all 200,000 rows used to cost ~300 MB and ~10 s
+    assert run["items"] == 2000
+    assert run["warnings"] == ["tiktok-besar.csv: read the first 2,000 rows (max_rows); "
+                               "about 198,000 more lines not read"]
+    assert run["growth_kb"] < 30_000, run
+    assert run["cpu"] < 2.0, run
+
+
+def test_the_csv_caps_per_file_and_per_fetch(tmp_path, run_source):
+    for name in ("a.csv", "b.csv", "c.csv"):
+        (tmp_path / name).write_text("judul\n" + "".join(f"{name} {i}\n" for i in range(50)))
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps({"title": f"d {i}"}) + "\n"
+                                              for i in range(50)))
+    config = Config(fetch=FetchConfig(max_items=100))
+    run = run_source("csv_import", path=str(tmp_path), max_rows=40, config=config, now=NOW)
+    assert len(run.items) == 100
+    assert run.warnings == [
+        "a.csv: read the first 40 rows (max_rows); about 10 more lines not read",
+        "b.csv: read the first 40 rows (max_rows); about 10 more lines not read",
+        "c.csv: read the first 20 rows ([fetch] max_items); about 30 more lines not read",
+        "this fetch stopped after 100 rows ([fetch] max_items); not read: d.jsonl"]
+
+
+# -- 2. one bad item, row or file costs only itself ----------------------------------------
+
+def test_one_bad_json_file_does_not_stop_the_csv_beside_it(tmp_path, store, config):
+    (tmp_path / "good.csv").write_text("judul,tayangan\nFestival film pelajar,1200\n")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "surrogate.json").write_text('[{"title": "Lagu viral \\ud800 minggu ini"}]')
+    (tmp_path / "nan.json").write_text('[{"title": "Angka aneh", "views": NaN, '
+                                       '"skor": Infinity, "catatan": [1e999]}]')
+    cs = configure_source("csv_import", name="imports", path=str(tmp_path))
+    (out,) = run_round(store, [cs], config)
+    assert out.status == "partial", out.error
+    assert any(w.startswith("deep.json: not valid JSON") for w in out.warnings), out.warnings
+    stored = {r["title"]: r for r in rows(store, "imports")}
+    assert set(stored) == {"Festival film pelajar", "Lagu viral \ufffd minggu ini",
+                           "Angka aneh"}
+    odd = stored["Angka aneh"]
+    assert json.loads(odd["metrics"]) == {}
+    assert json.loads(odd["extra"]) == {"file": "nan.json", "catatan": [None]}
+    # every stored text is valid JSON by the standard (no NaN, no Infinity)
+    for row in rows(store):
+        json.loads(row["extra"], parse_constant=lambda c: pytest.fail(f"{c} stored"))
+
+
+def test_lone_surrogates_and_year_one_in_feeds_cost_nothing(feed_server, store, config):
+    xml = rss_of(3).replace(b"<title>Berita 1</title>", b"<title>Judul &#xD800; rusak</title>")
+    feed_server.serve("/xml", xml, RSS)
+    jsonfeed = json.loads(json_feed_of(4))
+    jsonfeed["items"][1]["title"] = "Kabar \ud800 rusak"
+    jsonfeed["items"][2]["date_published"] = "0001-01-01T00:00:00+01:00"
+    jsonfeed["items"][3]["image"] = float("nan")
+    feed_server.serve("/json", json.dumps(jsonfeed).encode(), JSONFEED)
+    sources = [configure_source("rss", name="xml", url=feed_server.url("/xml")),
+               configure_source("rss", name="json", url=feed_server.url("/json"))]
+    outs = {o.source: o for o in run_round(store, sources, config)}
+    assert outs["xml"].items_new == 3 and outs["json"].items_new == 4, outs
+    titles = {r["title"] for r in rows(store)}
+    assert "Judul \ufffd rusak" in titles and "Kabar \ufffd rusak" in titles
+    year_one = next(r for r in rows(store, "json") if r["title"] == "Kabar 2")
+    assert year_one["published_estimated"] == 1  # no date rather than a failed source
+    nan = next(r for r in rows(store, "json") if r["title"] == "Kabar 3")
+    assert json.loads(nan["extra"]) == {}
+
+
+def test_a_reddit_post_with_half_an_emoji_is_stored(feed_server, store, config, fixtures):
+    listing = json.loads((fixtures / "reddit" / "hot.json").read_text())
+    posts = [c for c in listing["data"]["children"]
+             if not c["data"].get("stickied") and not c["data"].get("over_18")]
+    posts[0]["data"]["title"] = "Trailer baru bikin merinding \ud83d"
+    feed_server.serve("/r/sinemaindo/hot.json", json.dumps(listing).encode(),
+                      "application/json")
+    cs = configure_source("reddit", name="reddit", subreddit="sinemaindo",
+                          base_url=feed_server.url("/"))
+    (out,) = run_round(store, [cs], config)
+    assert out.status == "ok" and out.items_new == len(posts), out.error
+    assert "Trailer baru bikin merinding \ufffd" in {r["title"] for r in rows(store)}
+
+
+def test_an_entry_whose_hook_raises_is_skipped_and_named():
+    def hook(entry, item):
+        if item.title == "Berita 2":
+            raise ValueError("bad namespaced field")
+        return item
+
+    items, warnings = parse_feed(response(rss_of(4)), NOW, entry_hook=hook)
+    assert [i.title for i in items] == ["Berita 0", "Berita 1", "Berita 3"]
+    assert warnings == ["entry 2 ('Berita 2'): ValueError: bad namespaced field; skipped"]
+
+
+def test_an_item_that_cannot_be_stored_is_dropped_and_the_rest_land(store, config):
+    from trendwatch.api import Item, Source
+
+    class Odd(Source):
+        type_name = "odd-hostile"
+
+        def fetch(self, ctx):
+            return [Item(title="Baik satu"), Item(title="   "),
+                    Item(title="Tanggal naif", published=datetime(2026, 1, 1)),
+                    Item(title="Baik dua", metrics={"views": float("inf"), "likes": 3})]
+
+    cs = configure_source(Odd, name="odd")
+    (out,) = run_round(store, [cs], config)
+    assert out.items_new == 2 and out.status == "partial"
+    assert [w.split(" dropped")[0] for w in out.warnings] == ["item 1 ('   ')",
+                                                              "item 2 ('Tanggal naif')"]
+    stored = {r["title"]: json.loads(r["metrics"]) for r in rows(store, "odd")}
+    assert stored == {"Baik satu": {}, "Baik dua": {"likes": 3}}

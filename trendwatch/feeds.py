@@ -310,6 +310,16 @@ def _bounded(base: type) -> type:
                                          "([fetch] max_cpu_seconds)")
             return super().unknown_starttag(tag, attrs)
 
+        def handle_charref(self, ref: str) -> Any:
+            # "&#xD800;" (a lone surrogate) or "&#x110000;" made the loose parser raise
+            # and fail the whole feed: such a reference stands for U+FFFD instead
+            try:
+                code = int(ref[1:], 16) if ref[:1] in "xX" else int(ref)
+                chr(code).encode("utf-8")
+            except (ValueError, OverflowError, UnicodeEncodeError):
+                ref = "65533"
+            return super().handle_charref(ref)
+
         def unknown_endtag(self, tag: str) -> Any:
             result = super().unknown_endtag(tag)
             limit = getattr(_active, "limit", None)

@@ -285,3 +285,37 @@ def test_an_item_that_cannot_be_stored_is_dropped_and_the_rest_land(store, confi
                                                               "item 2 ('Tanggal naif')"]
     stored = {r["title"]: json.loads(r["metrics"]) for r in rows(store, "odd")}
     assert stored == {"Baik satu": {}, "Baik dua": {"likes": 3}}
+
+
+# -- 3. every duration and number has a sane maximum ----------------------------------------
+
+@pytest.mark.parametrize("line, message", [
+    ('every = "99999999d"', 'sources[0].every: "99999999d" is too long: at most 366d'),
+    ("every = 1e308", "sources[0].every: 1e+308 seconds is too long: at most 366d"),
+    ("every = nan", "sources[0].every: nan is not a duration"),
+])
+def test_config_refuses_absurd_durations(cli, write_config, minimal_themes, line, message):
+    path = write_config(f"""
+        [[sources]]
+        name = "warta"
+        plugin = "rss"
+        url = "https://warta.example.id/feed"
+        {line}
+        """ + minimal_themes)
+    result = cli("--config", str(path), "config")
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+@pytest.mark.parametrize("table, key, value, limit", [
+    ("fetch", "max_bytes", "1e12", "50000000"), ("fetch", "timeout", "inf", "600"),
+    ("fetch", "max_backoff", '"9999d"', "366d"), ("ranking", "retrain_every", "1e308", "366d"),
+    ("ranking.weights", "relevance", "1e308", "100"), ("fetch", "max_items", "10000000", "10000"),
+    ("fetch", "max_cpu_seconds", "1e308", "120"),
+])
+def test_config_names_the_maximum_of_every_number(cli, write_config, minimal_themes,
+                                                  table, key, value, limit):
+    path = write_config(f"[{table}]\n{key} = {value}\n" + minimal_themes)
+    result = cli("--config", str(path), "config")
+    assert result.exit_code == 2
+    assert key in result.output and limit in result.output, result.output

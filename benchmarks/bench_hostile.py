@@ -1,7 +1,7 @@
 """Benchmark: what a hostile-sized source costs, before and after issue 17's bounds.
 
     python benchmarks/bench_hostile.py [--items 200000] [--rows 1000000] [--feeds 6]
-                                       [--before-rev 1ec7406] [--skip-daemon]
+                                       [--before-rev 1ec7406] [--cases abc]
 
 Generates (into a temp dir, nothing kept):
 
@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=6)
     parser.add_argument("--before-rev", default="1ec7406",
                         help="git revision whose plugins/csv_import.py is the 'before'")
-    parser.add_argument("--skip-daemon", action="store_true")
+    parser.add_argument("--cases", default="abc", help="which of the cases to run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="tw-hostile-") as tmp_name:
@@ -148,28 +148,32 @@ def main() -> None:
         body = big_feed(args.items)
         feed_file = tmp / "big.xml"
         feed_file.write_bytes(body)
-        print(f"(a) one RSS feed, {args.items:,} items, {len(body) / 1e6:.1f} MB, max_items 500")
-        show("before: feedparser alone", child(FEED_BEFORE, str(feed_file)))
-        show("after: parse_feed", child(FEED_AFTER, str(feed_file)))
-
-        imports = tmp / "imports"
-        imports.mkdir()
-        big_csv(imports / "tiktok-besar.csv", args.rows)
-        size = (imports / "tiktok-besar.csv").stat().st_size
-        print(f"(b) csv_import, {args.rows:,} rows, {size / 1e6:.1f} MB")
-        before = tmp / "csv_import_before.py"
-        try:
-            before.write_bytes(subprocess.run(
-                ["git", "show", f"{args.before_rev}:plugins/csv_import.py"], cwd=ROOT,
-                capture_output=True, check=True).stdout)
-            show(f"before: csv_import @ {args.before_rev}",
-                 child(CSV_RUN, str(imports), str(before)))
-        except subprocess.CalledProcessError:
-            print(f"  before: git revision {args.before_rev} not found; skipped")
-        show("after: csv_import", child(CSV_RUN, str(imports), "-"))
-
-        if not args.skip_daemon:
+        if "a" in args.cases:
+            print(f"(a) one RSS feed, {args.items:,} items, {len(body) / 1e6:.1f} MB, "
+                  "max_items 500")
+            show("before: feedparser alone", child(FEED_BEFORE, str(feed_file)))
+            show("after: parse_feed", child(FEED_AFTER, str(feed_file)))
+        if "b" in args.cases:
+            csv_case(tmp, args.rows, args.before_rev)
+        if "c" in args.cases:
             daemon_case(tmp, body, args.feeds)
+
+
+def csv_case(tmp: Path, rows: int, rev: str) -> None:
+    imports = tmp / "imports"
+    imports.mkdir()
+    big_csv(imports / "tiktok-besar.csv", rows)
+    size = (imports / "tiktok-besar.csv").stat().st_size
+    print(f"(b) csv_import, {rows:,} rows, {size / 1e6:.1f} MB")
+    before = tmp / "csv_import_before.py"
+    try:
+        before.write_bytes(subprocess.run(
+            ["git", "show", f"{rev}:plugins/csv_import.py"], cwd=ROOT,
+            capture_output=True, check=True).stdout)
+        show(f"before: csv_import @ {rev}", child(CSV_RUN, str(imports), str(before)))
+    except subprocess.CalledProcessError:
+        print(f"  before: git revision {rev} not found; skipped")
+    show("after: csv_import", child(CSV_RUN, str(imports), "-"))
 
 
 def daemon_case(tmp: Path, body: bytes, n: int) -> None:

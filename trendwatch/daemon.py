@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__, jobs
 from .config import Config, ConfiguredSource
+from .faults import quick_check
 from .lock import DaemonLock
 from .pipeline import FetchOutcome, FetchPool, due_sources, run_round
 from .scheduler import (
@@ -92,6 +93,7 @@ def run_once(app: App) -> int:
     stored anyway). Refuses to run while a daemon holds the database."""
     with DaemonLock(app.db_path):
         store = app.store
+        quick_check(store.db.conn, app.db_path)
         sources = [s for s in app.sources if s.table.enabled]
         store.sync_sources(app.sources)
         # Ranking runs in a child process, as in the daemon: scikit-learn and the training
@@ -170,6 +172,7 @@ class Daemon:
         self._lock.acquire()
         try:
             self.store = Store(self.db_path)
+            quick_check(self.store.db.conn, self.db_path)
             self.store.db.conn.execute(f"PRAGMA busy_timeout={DAEMON_BUSY_TIMEOUT_MS}")
             self.store.sync_sources(self.all_sources)
             self._record_start()

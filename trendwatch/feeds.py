@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -193,7 +194,7 @@ def parse_feed(resp: Response, now: datetime, entry_hook: EntryHook | None = Non
     warnings: list[str] = []
     _active.limit, _active.budget = limit, budget
     try:
-        parsed: Any = feedparser.parse(resp.body, response_headers=resp.headers,
+        parsed: Any = feedparser.parse(_prefix(resp.body, limit), response_headers=resp.headers,
                                        sanitize_html=False, resolve_relative_uris=False)
     except _Stopped as stop:
         parsed = stop.result()
@@ -262,6 +263,26 @@ def _entry_item(entry: Any, base: str, now: datetime, feed_lang: str | None,
         if item is None:
             return _DROPPED
     return item
+
+
+#: The start tag of an RSS item or Atom entry, with or without a namespace prefix
+#: (``<item>``, ``<entry xml:lang="id">``, ``<atom:entry>``; not ``<items>``).
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]")
+
+
+def _prefix(body: bytes, limit: int) -> bytes:
+    """The document up to the start of its ``limit + 1``-th entry.
+
+    feedparser copies the whole document several times before parsing (to UTF-8, without
+    its doctype, ...): six 12 MB feeds in flight made ~300 MB of copies for 500 entries
+    each. The parser stops after ``limit`` entries anyway, so what follows them is never
+    needed. A byte scan (in C) finds where they end; an encoding it can't see through
+    (UTF-16) just means no cut, and a false start inside CDATA an early cut, which the
+    parser reports as not well-formed and reads leniently."""
+    for count, match in enumerate(_ENTRY_START.finditer(body), 1):
+        if count > limit:
+            return body[:match.start()]
+    return body
 
 
 # -- stopping feedparser early ------------------------------------------------------------

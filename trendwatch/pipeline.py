@@ -128,6 +128,7 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
     finished = out.finished or utcnow()
     # Plain SQL on the connection: sqlite-utils' table helpers introspect the schema on
     # every call (~50 statements per source instead of ~6), and this runs once per fetch.
+    new = seen = 0
     with store.write() as db:
         conn = db.conn
         prev = conn.execute("select consecutive_failures, items_total from sources "
@@ -138,7 +139,7 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
         else:
             failures = 0
             if out.items:
-                out.items_new, out.items_seen = save_items(db, cs.name, out.items, out.started)
+                new, seen = save_items(db, cs.name, out.items, out.started)
             conn.executemany(
                 "insert into http_cache (source, url, etag, last_modified, body_sha256, "
                 "updated_at) values (?, ?, ?, ?, ?, ?) on conflict (source, url) do update "
@@ -153,14 +154,14 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
         _insert_row(conn, "fetches", {
             "source": cs.name, "started_at": iso(out.started), "finished_at": iso(finished),
             "duration_ms": duration, "status": out.status, "http_status": out.http_status,
-            "bytes": out.bytes, "items_new": out.items_new, "items_seen": out.items_seen,
+            "bytes": out.bytes, "items_new": new, "items_seen": seen,
             "error": out.error, "warnings": dumps(out.warnings) if out.warnings else None,
         })
         row: dict[str, object] = {
             "plugin": cs.table.plugin, "last_fetch_at": iso(finished),
             "last_status": out.status, "last_error": out.error,
             "consecutive_failures": failures, "next_due_at": iso(out.next_due),
-            "items_total": ((prev[1] if prev else 0) or 0) + out.items_new}
+            "items_total": ((prev[1] if prev else 0) or 0) + new}
         if not out.failed:
             row["last_success_at"] = iso(finished)
         if prev:
@@ -169,6 +170,9 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
         else:
             _insert_row(conn, "sources", {"name": cs.name, "added_at": iso(finished),
                                           "every_seconds": cs.every, "enabled": 1, **row})
+    # counted only now that the transaction committed: a full disk rolls it back, and the
+    # log must not report items that were never stored
+    out.items_new, out.items_seen = new, seen
     if out.failed:
         log.warning("source %s failed (%d in a row): %s", cs.name, failures, out.error)
     else:
@@ -177,6 +181,22 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
     if out.detail:
         store.event("error", "plugin", cs.name, out.error or "", out.detail)
     return out
+
+
+def _mark_unstored(store: Store, cs: ConfiguredSource, error: str) -> None:
+    """Record on the source's row that its last result could not be stored (one attempt,
+    the smallest write there is); nothing else of the fetch is written."""
+    try:
+        with store.write(retries=0) as db:
+            cur = db.conn.execute("update sources set last_status = 'error', last_error = ? "
+                                  "where name = ?", [error[:1000], cs.name])
+            if not cur.rowcount:
+                _insert_row(db.conn, "sources", {
+                    "name": cs.name, "plugin": cs.table.plugin, "added_at": iso(utcnow()),
+                    "every_seconds": cs.every, "enabled": 1, "last_status": "error",
+                    "last_error": error[:1000], "consecutive_failures": 0, "items_total": 0})
+    except sqlite3.Error as err:
+        log.error("source %s: could not record the failure either: %s", cs.name, err)
 
 
 def _insert_row(conn: sqlite3.Connection, table: str, row: dict[str, object]) -> None:
@@ -246,9 +266,16 @@ class FetchPool:
                      detail: str | None = None, *, flush: bool = True) -> None:
         """Store an event; if the database refuses (locked, disk full) keep it and retry on
         the next poll, so the error that explains an outage is not lost with it."""
-        self._unsaved.append({"at": iso(utcnow()), "level": level, "kind": kind,
-                              "subject": subject, "message": message[:2000],
-                              "detail": detail})
+        for kept in self._unsaved:  # the same failure again: counted, not repeated
+            if (kept["kind"], kept["subject"], kept["message"].split(" (x")[0]) == \
+                    (kind, subject, message[:2000]):
+                kept["count"] = int(kept.get("count", 1)) + 1
+                kept["message"] = f"{message[:1900]} (x{kept['count']} since {kept['at']})"
+                break
+        else:
+            self._unsaved.append({"at": iso(utcnow()), "level": level, "kind": kind,
+                                  "subject": subject, "message": message[:2000],
+                                  "detail": detail})
         if flush:
             self.flush_events()
 
@@ -257,10 +284,13 @@ class FetchPool:
             return
         try:  # one attempt (the busy timeout): this runs on every poll of an outage
             with self.store.write(retries=0) as db:
-                db["events"].insert_all(self._unsaved)
+                db["events"].insert_all([{k: v for k, v in e.items() if k != "count"}
+                                         for e in self._unsaved])
             self._unsaved.clear()
         except sqlite3.Error as err:
-            del self._unsaved[:-100]  # bounded: a long outage keeps the latest 100
+            # bounded: a long outage keeps the latest 500 (a failure repeated is one entry
+            # with a count, so that is 500 different ones)
+            del self._unsaved[:-500]
             log.error("could not record %d event(s) yet: %s", len(self._unsaved), err)
 
     # -- work ---------------------------------------------------------------------------
@@ -323,11 +353,16 @@ class FetchPool:
         except Exception as err:  # disk full, locked too long: the transaction rolled back
             out.status, out.error = "error", f"could not store result: {err}"
             out.stored = False
+            out.items_new = out.items_seen = 0
             log.error("source %s: could not store result: %s", cs.name, err)
             # kept for the next poll: retrying now would only wait on the same lock again
             self.record_event("error", "job", cs.name, out.error, traceback.format_exc(),
                               flush=False)
-            if not isinstance(err, sqlite3.Error):
+            if isinstance(err, sqlite3.Error):
+                # A full disk still takes a one-row update (SQLite reuses the WAL's pages):
+                # status then shows why the source is stuck instead of "pending"
+                _mark_unstored(self.store, cs, out.error)
+            else:
                 # Not the database: something in this source's data that storing can't
                 # take, and that will come back on every fetch. Record it as this source's
                 # failed fetch, so it counts, backs off and shows as broken.
@@ -356,6 +391,13 @@ class FetchPool:
         return done
 
     def close(self) -> None:
+        """Last attempt to store the events an outage kept back; what still can't be
+        written goes to the log, one line each, so no failure is lost unsaid."""
+        self.flush_events()
+        for event in self._unsaved:
+            log.error("not recorded in the database: %s %s: %s", event["kind"],
+                      event["subject"], event["message"])
+        self._unsaved.clear()
         if self._own_fetcher:
             self.fetcher.close()
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TrendwatchError
+from .faults import describe
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -77,7 +78,7 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as err:
-            raise TrendwatchError(f"cannot open database {path}: {err}") from None
+            raise TrendwatchError(f"cannot open database: {describe(err, path)}") from None
         # imported here: sqlite-utils pulls in numpy (~0.15 s), which read-only commands
         # such as `status` avoid by using Reader instead
         from sqlite_utils import Database
@@ -91,7 +92,7 @@ class Store:
                     pass
                 migrations.apply(self.db)
             except sqlite3.DatabaseError as err:
-                raise TrendwatchError(f"cannot open database {path}: {err}") from None
+                raise TrendwatchError(f"cannot open database: {describe(err, path)}") from None
 
     def close(self) -> None:
         self.db.conn.close()

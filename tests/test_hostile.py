@@ -9,10 +9,13 @@ not count."""
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -319,3 +322,142 @@ def test_config_names_the_maximum_of_every_number(cli, write_config, minimal_the
     result = cli("--config", str(path), "config")
     assert result.exit_code == 2
     assert key in result.output and limit in result.output, result.output
+
+
+# -- 4. storage faults are one-line errors ---------------------------------------------------
+
+@pytest.fixture
+def immutable():
+    """``immutable(path)``: make a file or folder unwritable even for root (chattr +i),
+    undone after the test. Skips where chattr is not allowed."""
+    done: list[Path] = []
+
+    def make(path: Path) -> None:
+        if os.geteuid() != 0:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+            return
+        if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
+            pytest.skip("chattr +i is not allowed here")
+        done.append(path)
+
+    yield make
+    for path in done:
+        subprocess.run(["chattr", "-i", str(path)], check=False)
+
+
+def onceconfig(write_config, minimal_themes, url="http://127.0.0.1:9/feed"):
+    return write_config(f"""
+        [fetch]
+        allow_private = true
+        timeout = 2
+
+        [[sources]]
+        name = "warta"
+        plugin = "rss"
+        url = "{url}"
+        """ + minimal_themes)
+
+
+def test_a_read_only_database_is_one_line(tmp_path, cli, write_config, minimal_themes,
+                                          immutable):
+    from suggestion_rows import seed_day
+
+    db = tmp_path / "data" / "tw.db"
+    db.parent.mkdir()
+    with Store(db) as store:
+        first = seed_day(store)[0]
+        store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for name in (db.name, db.name + "-wal", db.name + "-shm"):
+        if (db.parent / name).exists():
+            immutable(db.parent / name)
+    cfg = onceconfig(write_config, minimal_themes)
+    for args in (["run", "--once"], ["review", "accept", str(first)]):
+        result = cli("--config", str(cfg), "--db", str(db), *args)
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        assert "read-only" in result.output and "writable" in result.output, result.output
+
+
+def test_a_read_only_folder_is_one_line(tmp_path, cli, write_config, minimal_themes,
+                                        immutable):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    Store(folder / "tw.db").close()
+    immutable(folder)
+    cfg = onceconfig(write_config, minimal_themes)
+    result = cli("--config", str(cfg), "--db", str(folder / "tw.db"), "run", "--once")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "tw.db.lock" in result.output and "must be writable" in result.output, result.output
+
+
+def test_a_damaged_database_is_reported_at_start_with_what_to_do(tmp_path, cli,
+                                                                  write_config,
+                                                                  minimal_themes):
+    db = tmp_path / "tw.db"
+    with Store(db) as store, store.write() as conn:
+        conn.conn.executemany("insert into events (at, level, kind, subject, message) "
+                              "values ('2026-11-27T00:00:00+00:00', 'info', 'x', 'y', ?)",
+                              [("z" * 500,)] * 400)
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        root = conn.execute("select rootpage from sqlite_master where name = 'events'"
+                            ).fetchone()[0]
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+    with db.open("r+b") as f:  # scribble over the root page of the events table
+        f.seek((root - 1) * page)
+        f.write(b"\x07" * 64)
+    cfg = onceconfig(write_config, minimal_themes)
+    result = cli("--config", str(cfg), "--db", str(db), "run", "--once")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is damaged" in result.output and ".recover" in result.output, result.output
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB tmpfs: a disk that can really fill up. Skips where mounting is not allowed."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+            capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with filler.open("wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_a_full_disk_counts_nothing_unstored_and_status_shows_why(small_disk, feed_server,
+                                                                  config):
+    long_rss = rss_of(1500, title="Berita panjang sekali tentang film {i} " + "x" * 300)
+    feed_server.serve("/a", long_rss, RSS)
+    with Store(small_disk / "tw.db") as store:
+        cs = configure_source("rss", name="warta", url=feed_server.url("/a"), max_items=1500)
+        store.sync_sources([cs])  # as run and run --once do at start
+        with store.write() as db:  # earlier work: a WAL file, checkpointed, reused later
+            db.conn.executemany("insert into events (at, level, kind, subject, message) "
+                                "values ('2026', 'info', 'x', 'y', ?)", [("z" * 3000,)] * 50)
+        store.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        filler = fill(small_disk)
+        (out,) = run_round(store, [cs], config)
+        assert out.stored is False and out.items_new == 0  # nothing counted that rolled back
+        assert "could not store result" in (out.error or "")
+        assert store.query("select count(*) as n from items")[0]["n"] == 0
+        # the smallest write still fits: status can say why
+        row = store.query("select last_status, last_error from sources")[0]
+        assert row["last_status"] == "error" and "disk is full" in row["last_error"]
+        filler.unlink()
+        (again,) = run_round(store, [cs], config)
+        assert again.stored and again.items_new == 1500
+        events = store.query("select message from events where kind = 'job'")
+        assert any("could not store result" in e["message"] for e in events), events

@@ -10,6 +10,7 @@ abandoned (its thread is a daemon thread and its late result is ignored) and rep
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import sqlite3
@@ -183,6 +184,21 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
     return out
 
 
+#: Events not yet written, per database path (see ``FetchPool.record_event``).
+_PENDING: dict[str, list[dict[str, object]]] = {}
+
+
+@atexit.register
+def _log_pending() -> None:
+    """At exit, what could never be written goes to the log, one line each: no failure
+    is lost unsaid."""
+    for path, events in _PENDING.items():
+        for event in events:
+            log.error("not recorded in %s: %s %s: %s", path, event["kind"], event["subject"],
+                      event["message"])
+        events.clear()
+
+
 def _mark_unstored(store: Store, cs: ConfiguredSource, error: str) -> None:
     """Record on the source's row that its last result could not be stored (one attempt,
     the smallest write there is); nothing else of the fetch is written."""
@@ -232,7 +248,9 @@ class FetchPool:
         self._running: dict[int, tuple[ConfiguredSource, float, threading.Thread]] = {}
         self._abandoned: dict[str, threading.Thread] = {}
         self._token = 0
-        self._unsaved: list[dict[str, object]] = []
+        # shared by every pool on this database in this process: what one round could not
+        # record (a full disk) is written by the next one that can
+        self._unsaved = _PENDING.setdefault(str(store.path), [])
 
     # -- state --------------------------------------------------------------------------
 
@@ -359,8 +377,9 @@ class FetchPool:
             self.record_event("error", "job", cs.name, out.error, traceback.format_exc(),
                               flush=False)
             if isinstance(err, sqlite3.Error):
-                # A full disk still takes a one-row update (SQLite reuses the WAL's pages):
-                # status then shows why the source is stuck instead of "pending"
+                # A full disk still takes a one-row update (written over the WAL file's
+                # checkpointed frames): status then shows why the source is stuck
+                self.flush_events()
                 _mark_unstored(self.store, cs, out.error)
             else:
                 # Not the database: something in this source's data that storing can't
@@ -391,13 +410,9 @@ class FetchPool:
         return done
 
     def close(self) -> None:
-        """Last attempt to store the events an outage kept back; what still can't be
-        written goes to the log, one line each, so no failure is lost unsaid."""
+        """One more attempt to store the events an outage kept back; the rest wait for
+        the next round (and are logged if the process ends first)."""
         self.flush_events()
-        for event in self._unsaved:
-            log.error("not recorded in the database: %s %s: %s", event["kind"],
-                      event["subject"], event["message"])
-        self._unsaved.clear()
         if self._own_fetcher:
             self.fetcher.close()
 

@@ -461,3 +461,48 @@ def test_a_full_disk_counts_nothing_unstored_and_status_shows_why(small_disk, fe
         assert again.stored and again.items_new == 1500
         events = store.query("select message from events where kind = 'job'")
         assert any("could not store result" in e["message"] for e in events), events
+
+
+# -- 5. smaller points --------------------------------------------------------------------
+
+def test_items_merged_by_a_shared_link_or_guid_are_counted(feed_server, store, config):
+    entries = "".join(f"<item><title>Judul berbeda {i}</title>"
+                      f"<link>https://warta.example.id/sama</link></item>" for i in range(3))
+    entries += "".join(f"<item><title>Guid dipakai ulang {i}</title>"
+                       f"<guid isPermaLink=\"false\">g-1</guid></item>" for i in range(2))
+    feed_server.serve("/dupes", f'<rss version="2.0"><channel><title>W</title>{entries}'
+                                f"</channel></rss>".encode(), RSS)
+    cs = configure_source("rss", name="dupes", url=feed_server.url("/dupes"))
+    (out,) = run_round(store, [cs], config)
+    assert out.items_new == 2 and out.status == "partial"
+    (warning,) = out.warnings
+    assert warning.startswith("3 item(s) share a guid or link with an earlier item")
+    assert "'Judul berbeda 1' into 'Judul berbeda 0'" in warning
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_web_page_takes_the_first_and_last_dates(tmp_path, day):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from websample import WEB_CONFIG, seed
+
+    from trendwatch.config import parse_config
+    from trendwatch.web import create_app
+
+    seed(tmp_path / "tw.db")
+    client = create_app(tmp_path / "tw.db", parse_config(WEB_CONFIG)).test_client()
+    resp = client.get(f"/?date={day}")
+    assert resp.status_code == 200
+    assert "is out of range" in resp.get_data(as_text=True)
+
+
+def test_each_database_has_its_own_model_and_digest_folders(tmp_path):
+    from trendwatch.config import Config
+    from trendwatch.digest import output_dir
+    from trendwatch.ranking.training import models_dir
+
+    with Store(tmp_path / "trendwatch.db") as main, Store(tmp_path / "uji.db") as other:
+        # the default name keeps the folders it always had
+        assert models_dir(main) == tmp_path / "models"
+        assert output_dir(main, Config()) == tmp_path / "digests"
+        assert models_dir(other) == tmp_path / "uji-models"
+        assert output_dir(other, Config()) == tmp_path / "uji-digests"

@@ -29,9 +29,10 @@ from .backoff import next_delay
 from .config import Config, ConfiguredSource
 from .errors import SourceError
 from .fetcher import CacheEntry, Fetcher, SourceHttp
-from .ingest import save_items
+from .ingest import dedup_key, save_items
 from .itemcheck import cap_warnings, check_items
 from .store import Store, dumps, iso, utcnow
+from .text import canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,25 @@ def _bounded_items(items: list[object], config: Config, ctx: FetchContext) -> li
     good, dropped = check_items(good)
     for warning in dropped:
         ctx.warn(warning)
+    _count_merged(good, ctx)
     return good
+
+
+def _count_merged(items: list[Item], ctx: FetchContext) -> None:
+    """Warn when items of one fetch share a dedup key (a guid reused, or no guid and one
+    link): storing keeps the first of each, and the others must not vanish unsaid."""
+    seen: dict[str, Item] = {}
+    merged: list[str] = []
+    for item in items:
+        key = dedup_key(item, canonical_url(item.url))
+        if key in seen:
+            merged.append(f"{item.title[:60]!r} into {seen[key].title[:60]!r}")
+        else:
+            seen[key] = item
+    if merged:
+        ctx.warn(f"{len(merged)} item(s) share a guid or link with an earlier item of this "
+                 f"fetch and were merged into it (the first is kept): "
+                 f"{'; '.join(merged[:3])}{' ...' if len(merged) > 3 else ''}")
 
 
 def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,

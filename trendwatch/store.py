@@ -49,6 +49,21 @@ def parse_iso(text: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+#: The database name whose folders keep their historical names (``models/``, ``digests/``).
+DEFAULT_DB_NAME = "trendwatch.db"
+
+
+def folder_beside(db_path: str | os.PathLike[str], kind: str) -> Path:
+    """The folder of ``kind`` ("models", "digests") that belongs to this database alone.
+
+    ``trendwatch.db`` keeps ``models/`` and ``digests/`` beside it, as before; any other
+    database gets ``<name>-models/``, so two databases in one folder never share (and
+    prune) each other's model files or overwrite each other's digests."""
+    path = Path(db_path)
+    name = kind if path.name == DEFAULT_DB_NAME else f"{path.stem}-{kind}"
+    return path.parent / name
+
+
 def default_db_path() -> Path:
     import platformdirs
 

@@ -506,3 +506,46 @@ def test_each_database_has_its_own_model_and_digest_folders(tmp_path):
         assert output_dir(main, Config()) == tmp_path / "digests"
         assert models_dir(other) == tmp_path / "uji-models"
         assert output_dir(other, Config()) == tmp_path / "uji-digests"
+
+
+def test_the_daemon_follows_a_valid_edit_and_keeps_its_config_on_an_invalid_one(
+        tmp_path, write_config, minimal_themes, cli, feed_server):
+    from trendwatch.config import load_config
+    from trendwatch.daemon import Daemon, DaemonOptions
+    from trendwatch.plugins import load_plugins
+
+    feed_server.serve("/a", rss_of(2), RSS)
+    source = f"""
+        [fetch]
+        allow_private = true
+
+        [[sources]]
+        name = "{{name}}"
+        plugin = "rss"
+        url = "{feed_server.url('/a')}"
+        """
+    path = write_config(source.format(name="satu") + minimal_themes)
+    config, host = load_config(path), load_plugins()
+    db = tmp_path / "tw.db"
+    daemon = Daemon(config, config.bind_sources(host), db, host=host,
+                    options=DaemonOptions(isolate_jobs=False))
+    daemon.start()
+    try:
+        path.write_text(path.read_text() + '\n[fetch]\nevery = "soon"\n')  # invalid
+        assert daemon.check_config() is False
+        assert [s.name for s in daemon.sources] == ["satu"]  # still the old config
+        status = cli("--config", str(path), "--db", str(db), "status")
+        assert status.exit_code == 0, status.output  # read-only commands still work
+        assert "Warning:" in status.stderr and "still running with" in status.stdout
+        listing = cli("--config", str(path), "--db", str(db), "suggestions")
+        assert listing.exit_code == 0 and "Warning:" in listing.stderr
+        assert daemon.check_config() is False  # unchanged file: said once, not every 5 s
+        assert len(Store(db).query("select 1 from events where kind = 'config'")) == 1
+
+        path.write_text(textwrap.dedent(source.format(name="dua")) + minimal_themes)
+        assert daemon.check_config() is True
+        assert [s.name for s in daemon.sources] == ["dua"]
+        after = cli("--config", str(path), "--db", str(db), "status")
+        assert "CONFIG" not in after.stdout and "dua" in after.stdout
+    finally:
+        daemon.shutdown()

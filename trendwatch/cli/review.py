@@ -124,6 +124,7 @@ def suggestions(app: App, day: date | None, theme: str | None, status: str,
     """
     from ..queries import list_suggestions, today
 
+    app.reading()
     rows = list_suggestions(app.store, app.config, list_date=day, theme=theme, status=status,
                             limit=limit)
     shown = day or today(app.config.brand.tz)

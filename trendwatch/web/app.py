@@ -237,6 +237,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         today = queries.today(tz)
         problems = []
         day = _arg_date("date", today, problems)
+        problems.extend(_config_notice(store))
         status = request.args.get("status", "new")
         if status not in queries.STATUS_FILTERS:
             problems.append(f'Unknown status "{status}": showing new suggestions.')
@@ -356,6 +357,13 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         log.exception("web page failed: %s", err)
         return render_template("error.html", code=500, title="Something broke",
                                message="The page failed; the error is in the server log."), 500
+
+
+def _config_notice(store: Any) -> list[str]:
+    from ..status import config_problem
+
+    problem = config_problem(store)
+    return [f"Config: {problem}"] if problem else []
 
 
 def _arg_date(name: str, default: date, problems: list[str]) -> date:

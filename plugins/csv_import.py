@@ -27,19 +27,22 @@ the rows already stored, and only genuinely new rows are new items.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
-import json
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
+from trendwatch import jsonstream
 from trendwatch.api import FetchContext, Item, Source, SourceError, SourceOptions
+from trendwatch.budget import Budget
+from trendwatch.budget import current as current_budget
 from trendwatch.feeds import clamp_future, http_url
 from trendwatch.hookspecs import hookimpl
 from trendwatch.text import content_hash, plain_text
@@ -177,6 +180,9 @@ class CsvImportOptions(SourceOptions):
     pattern: str | None = None
     #: The platform of rows that don't say (e.g. "tiktok", "instagram").
     platform: str | None = None
+    #: Rows read from one file per fetch; the rest of a bigger file is counted and
+    #: reported, not read. (All files together are capped by ``[fetch] max_items``.)
+    max_rows: int = Field(2000, ge=1, le=10_000)
 
     @field_validator("path")
     @classmethod
@@ -235,8 +241,19 @@ class CsvImportSource(Source):
         except Exception:  # the config loader validates it; be safe anyway
             tz = ZoneInfo("UTC")
         items: list[Item] = []
-        for file in files:
-            items.extend(self._read(file, ctx, tz))
+        budget = current_budget()
+        for n, file in enumerate(files):
+            room = budget.max_items - len(items)
+            if room <= 0 or budget.over_time():
+                why = (f"{budget.max_items:,} rows ([fetch] max_items)" if room <= 0 else
+                       f"{budget.cpu_seconds:g} s of CPU ([fetch] max_cpu_seconds)")
+                ctx.warn(f"this fetch stopped after {why}; not read: "
+                         f"{', '.join(f.name for f in files[n:])}")
+                break
+            try:
+                items.extend(self._read(file, ctx, tz, room, budget))
+            except Exception as err:  # one bad file costs only itself
+                ctx.warn(f"{file.name}: {type(err).__name__}: {str(err)[:200]}; skipped")
         return items
 
     def _files(self, root: Path, ctx: FetchContext) -> list[Path]:
@@ -265,53 +282,71 @@ class CsvImportSource(Source):
         # hidden files and Excel/LibreOffice lock files are not exports
         return sorted(p for p in found if not p.name.startswith(("~$", ".", ".~lock")))
 
-    def _read(self, file: Path, ctx: FetchContext, tz: ZoneInfo) -> list[Item]:
+    def _read(self, file: Path, ctx: FetchContext, tz: ZoneInfo, room: int,
+              budget: Budget) -> list[Item]:
+        """One file's items: at most ``max_rows`` (and ``room``) rows are read, one at a
+        time; what is left is counted and reported, never read into memory."""
+        opts: CsvImportOptions = self.options  # type: ignore[assignment]
         try:
             size = file.stat().st_size
             if size > MAX_FILE_BYTES:
                 ctx.warn(f"{file.name}: {size:,} bytes is more than {MAX_FILE_BYTES:,}; skipped")
                 return []
-            data = file.read_bytes()
+            encoding = _encoding(file)
         except OSError as err:
             ctx.warn(f"{file.name}: cannot read ({err.strerror or err}); skipped")
             return []
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
+        if encoding == "cp1252":
             ctx.warn(f"{file.name}: not UTF-8; read as Windows-1252 "
                      "(save as \"CSV UTF-8\" to be sure)")
-        rows = self._json_rows(file, text, ctx) if file.suffix.lower() in (".json", ".jsonl") \
-            else self._csv_rows(file, text, ctx)
-        platform_hint = self.options.platform or _platform_from_name(file.name)  # type: ignore[attr-defined]
-        items = []
-        for where, row in rows:
-            try:
-                item = self._item(row, f"{file.name} {where}", platform_hint, ctx, tz)
-            except Exception as err:  # one odd cell must never cost the file's other rows
-                ctx.warn(f"{file.name} {where}: {type(err).__name__}: {err}; skipped")
-                continue
-            if item is not None:
-                item.extra["file"] = file.name
-                items.append(item)
+        limit = min(opts.max_rows, room)
+        platform_hint = opts.platform or _platform_from_name(file.name)
+        items: list[Item] = []
+        read = 0
+        cut: str | None = None
+        with file.open(encoding=encoding, errors="replace", newline="") as handle:
+            rows = self._json_rows(file, handle, ctx) \
+                if file.suffix.lower() in (".json", ".jsonl") \
+                else self._csv_rows(file, handle, ctx)
+            for where, row in rows:
+                if read >= limit:
+                    cut = "max_rows" if limit == opts.max_rows else "[fetch] max_items"
+                    break
+                read += 1
+                if read % 256 == 0 and budget.over_time():
+                    cut = f"{budget.cpu_seconds:g} s of CPU ([fetch] max_cpu_seconds)"
+                    break
+                try:
+                    item = self._item(row, f"{file.name} {where}", platform_hint, ctx, tz)
+                except Exception as err:  # one odd cell must never cost the file's other rows
+                    ctx.warn(f"{file.name} {where}: {type(err).__name__}: {err}; skipped")
+                    continue
+                if item is not None:
+                    item.extra["file"] = file.name
+                    items.append(item)
+        if cut:
+            suffix = file.suffix.lower()
+            left = "the rest not read" if suffix == ".json" else \
+                f"about {_lines_after(file, read + (suffix != '.jsonl')):,} more lines not read"
+            ctx.warn(f"{file.name}: read the first {read:,} rows ({cut}); {left}")
         return items
 
     # -- reading rows ----------------------------------------------------------------------
 
-    def _csv_rows(self, file: Path, text: str,
+    def _csv_rows(self, file: Path, handle: TextIO,
                   ctx: FetchContext) -> Iterator[tuple[str, dict[str, Any]]]:
-        lines = text.splitlines(keepends=True)
+        first = handle.readline()
         skip = 0
         delimiter = None
-        if lines and lines[0].lower().startswith("sep=") and len(lines[0].strip()) == 5:
-            delimiter, skip = lines[0].strip()[4], 1  # Excel's "sep=;" hint line
-        body = "".join(lines[skip:])
-        if not body.strip():
+        if first.lower().startswith("sep=") and len(first.strip()) == 5:
+            delimiter, skip = first.strip()[4], 1  # Excel's "sep=;" hint line
+            first = handle.readline()
+        first = first.lstrip("\ufeff")
+        if not first.strip():
             return
         if delimiter is None:
-            header_line = lines[skip]
-            delimiter = max((",", ";", "\t", "|"), key=header_line.count)
-        reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+            delimiter = max((",", ";", "\t", "|"), key=first.count)
+        reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter)
         try:
             header = [normalise_header(h) for h in next(reader)]
         except (csv.Error, StopIteration) as err:
@@ -338,28 +373,42 @@ class CsvImportSource(Source):
                 continue
             yield where, {h: c for h, c in zip(header, cells, strict=False) if h}
 
-    def _json_rows(self, file: Path, text: str,
+    def _json_rows(self, file: Path, handle: TextIO,
                    ctx: FetchContext) -> Iterator[tuple[str, dict[str, Any]]]:
         if file.suffix.lower() == ".jsonl":
-            for n, line in enumerate(text.splitlines(), 1):
+            for n, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
                 try:
-                    obj = json.loads(line)
-                except ValueError as err:
-                    ctx.warn(f"{file.name} line {n}: not valid JSON ({err.msg}); skipped")
+                    obj = jsonstream.loads(line.lstrip("\ufeff"))
+                except (ValueError, RecursionError) as err:
+                    ctx.warn(f"{file.name} line {n}: not valid JSON "
+                             f"({getattr(err, 'msg', err)}); skipped")
                     continue
                 if isinstance(obj, dict):
                     yield f"line {n}", _normalise_keys(obj)
                 else:
                     ctx.warn(f"{file.name} line {n}: not a JSON object; skipped")
             return
+        # the rows are decoded one at a time (a 20 MB array of a million rows is never
+        # built); an export that nests them deeper than one key is decoded whole
+        info = jsonstream.Rows()
+        n = 0
         try:
-            data = json.loads(text)
-        except ValueError as err:
-            ctx.warn(f"{file.name}: not valid JSON ({err}); skipped")
+            text = handle.read().lstrip("\ufeff")
+            for n, obj in enumerate(jsonstream.iter_rows(text, ROW_KEYS, info), 1):
+                if isinstance(obj, dict):
+                    yield f"item {n}", _normalise_keys(obj)
+                else:
+                    ctx.warn(f"{file.name} item {n}: not a JSON object; skipped")
+        except jsonstream.StreamError as err:
+            where = f"after item {n}" if n else "at the start"
+            ctx.warn(f"{file.name}: not valid JSON {where} ({err}); "
+                     + (f"kept the {n} rows before it" if n else "skipped"))
             return
-        records = _records(data)
+        if info.found:
+            return
+        records = _records(info.top)
         if records is None:
             ctx.warn(f"{file.name}: no list of rows found (expected a JSON array, or an "
                      "object with \"items\" or \"data\"); skipped")
@@ -445,12 +494,40 @@ def _normalise_keys(obj: dict[str, Any]) -> dict[str, Any]:
     return {normalise_header(str(k)): v for k, v in obj.items()}
 
 
+#: Where a JSON export keeps its rows, when it is an object rather than an array.
+ROW_KEYS = ("items", "data", "rows", "list", "results", "records")
+
+
+def _encoding(file: Path) -> str:
+    """``utf-8-sig`` if the whole file is UTF-8 (checked a chunk at a time, in C), else
+    ``cp1252`` (what Excel writes in most locales)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with file.open("rb") as raw:
+        try:
+            while chunk := raw.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def _lines_after(file: Path, read: int) -> int:
+    """Roughly how many lines a file has after its first ``read`` lines (line breaks
+    counted a chunk at a time: a row with a quoted line break counts twice)."""
+    lines = 0
+    with file.open("rb") as raw:
+        while chunk := raw.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return max(0, lines - read)
+
+
 def _records(data: Any, depth: int = 0) -> list[Any] | None:
     """The list of rows in a JSON export: the array itself, or under items/data/list..."""
     if isinstance(data, list):
         return data
     if isinstance(data, dict) and depth < 2:
-        for key in ("items", "data", "rows", "list", "results", "records"):
+        for key in ROW_KEYS:
             if key in data:
                 found = _records(data[key], depth + 1)
                 if found is not None:

@@ -156,8 +156,12 @@ class MastodonTrendsSource(Source):
                 failures[kind] = _reason(err)
                 continue
             parse = self._tag if kind == "tags" else self._link
-            for raw in data:
-                item = parse(raw, ctx) if isinstance(raw, dict) else None
+            for i, raw in enumerate(data):
+                try:
+                    item = parse(raw, ctx) if isinstance(raw, dict) else None
+                except Exception as err:  # one odd entry costs only itself
+                    ctx.warn(f"{kind} entry {i}: {type(err).__name__}: {err}; skipped")
+                    continue
                 if item is not None:
                     items.append(item)
         host = urlsplit(opts.instance).hostname

@@ -174,7 +174,11 @@ class RedditSource(Source):
             if not title:
                 ctx.warn(f"post {i} ({post.get('name', '?')}) has no title; skipped")
                 continue
-            items.append(self._item(post, title, base, ctx.now))
+            try:
+                items.append(self._item(post, title, base, ctx.now))
+            except Exception as err:  # one odd post costs only itself
+                ctx.warn(f"post {i} ({post.get('name', '?')}): {type(err).__name__}: {err}; "
+                         "skipped")
         sub = self.options.subreddit  # type: ignore[attr-defined]
         ctx.log.debug("r/%s: %d posts, skipped %d NSFW and %d stickied", sub, len(items),
                       skipped["nsfw"], skipped["stickied"])

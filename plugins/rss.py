@@ -37,7 +37,7 @@ class RssSource(Source):
                       "application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"})
         if resp.not_modified:
             return []
-        items, warnings = parse_feed(resp, ctx.now)
+        items, warnings = parse_feed(resp, ctx.now, max_items=opts.max_items)
         for w in warnings:
             ctx.warn(w)
         return items[: opts.max_items]

@@ -123,9 +123,15 @@ class WikipediaTopSource(Source):
                 continue
             metrics = {k: float(row[k]) for k in ("views", "rank")
                        if isinstance(row.get(k), int | float)}
+            try:
+                title = unquote(name).replace("_", " ")
+                url = f"https://{opts.project}.org/wiki/{quote(name, safe=':/()!,*')}"
+            except Exception as err:  # one odd row costs only itself
+                ctx.warn(f"article {i}: {type(err).__name__}: {err}; skipped")
+                continue
             items.append(Item(
-                title=unquote(name).replace("_", " "),
-                url=f"https://{opts.project}.org/wiki/{quote(name, safe=':/()!,*')}",
+                title=title,
+                url=url,
                 guid=f"{opts.project}:{day.isoformat()}:{name}",
                 published=published,
                 kind="page",

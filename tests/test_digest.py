@@ -86,7 +86,7 @@ def test_digest_sections_escaping_files_and_row(store, tmp_path):
     assert r"Viral \<img src=x onerror=alert(1)\> \[klik\](javascript:alert(1))" in md
     assert r"\*\*sekarang\*\*" in md
     # files
-    folder = tmp_path / "data" / "digests"
+    folder = tmp_path / "data" / "tw-digests"  # this database's own folder
     assert result["md_path"] == str(folder / "2026-11-30.md")
     assert (folder / "2026-11-30.md").read_text("utf-8") == md
     assert (folder / "2026-11-30.html").read_text("utf-8") == html
@@ -291,7 +291,7 @@ def test_digest_command_prints_and_writes(tmp_path, write_config, time_machine):
     result = CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), "digest"])
     assert result.exit_code == 0
     assert result.stdout.startswith("# Studio Uji Coba: trendwatch digest 2026-11-30")
-    assert f"wrote {tmp_path / 'digests' / '2026-11-30.md'}" in result.stderr
+    assert f"wrote {tmp_path / 'tw-digests' / '2026-11-30.md'}" in result.stderr
     html = CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), "digest",
                                       "--print", "html", "--date", "2026-11-30"])
     assert html.stdout.startswith("<!DOCTYPE html>")

@@ -147,7 +147,12 @@ class FetchContext:
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
-        self.log.warning(message)
+        # a file of 100,000 bad rows is reported in full with the fetch; the log gets the
+        # first few, not 100,000 lines
+        if len(self.warnings) <= 20:
+            self.log.warning(message)
+        elif len(self.warnings) == 21:
+            self.log.warning("more warnings for this fetch are not logged (see status)")
 
 
 class Source(ABC):

@@ -93,12 +93,17 @@ class FetchConfig(_Strict):
     concurrency: int = Field(8, ge=1, le=64)
     per_host: int = Field(2, ge=1, le=16)
     timeout: float = Field(20, gt=0, le=600)
-    max_bytes: int = Field(15_000_000, ge=1024)
+    max_bytes: int = Field(15_000_000, ge=1024, le=50_000_000)
     allow_private: bool = False
     max_redirects: int = Field(5, ge=0, le=10)
     user_agent: str | None = None
     #: Longest wait between retries of a failing source (exponential backoff is capped here).
     max_backoff: Duration = 6 * 3600.0
+    #: Most items any one fetch of a source may keep; parsers stop reading there (a feed's
+    #: own ``max_items`` can only be lower). Bounds memory: see docs/service.md.
+    max_items: int = Field(2000, ge=1, le=10_000)
+    #: CPU seconds one source's fetch may spend parsing; what was read by then is kept.
+    max_cpu_seconds: float = Field(5.0, gt=0, le=120)
 
 
 def _hhmm(value: str) -> str:
@@ -146,11 +151,11 @@ class ThemeConfig(_Strict):
 
 
 class RankingWeights(_Strict):
-    relevance: float = Field(0.55, ge=0)
-    trend: float = Field(0.15, ge=0)
-    momentum: float = Field(0.15, ge=0)
-    recency: float = Field(0.10, ge=0)
-    novelty: float = Field(0.05, ge=0)
+    relevance: float = Field(0.55, ge=0, le=100)
+    trend: float = Field(0.15, ge=0, le=100)
+    momentum: float = Field(0.15, ge=0, le=100)
+    recency: float = Field(0.10, ge=0, le=100)
+    novelty: float = Field(0.05, ge=0, le=100)
 
 
 class RankingConfig(_Strict):

@@ -37,13 +37,18 @@ from typing import TYPE_CHECKING, Any
 from . import __version__, jobs
 from .clock import install_fake_clock, process_clock_installed
 from .config import Config, ConfiguredSource
+from .config_watch import ConfigWatch
+from .faults import quick_check
+from .fetcher import Fetcher
 from .lock import DaemonLock
 from .pipeline import FetchOutcome, FetchPool, due_sources, run_round
+from .plugins import load_plugins
 from .scheduler import GuardedScheduler, JobRunner, digest_due
 from .store import Store, iso, parse_iso, utcnow
 
 if TYPE_CHECKING:
     from .cli.app import App
+    from .plugins import PluginHost
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +82,8 @@ class DaemonOptions:
     #: (scikit-learn, feature matrices) returns to the system and a hung job can be killed.
     isolate_jobs: bool = True
     job_timeout: float = 3600.0
+    #: How often the config file's modification stamp is looked at (see config_watch).
+    config_check_every: float = 5.0
 
 
 # -- run --once -------------------------------------------------------------------------
@@ -88,6 +95,7 @@ def run_once(app: App) -> int:
     stored anyway). Refuses to run while a daemon holds the database."""
     with DaemonLock(app.db_path):
         store = app.store
+        quick_check(store.db.conn, app.db_path)
         sources = [s for s in app.sources if s.table.enabled]
         store.sync_sources(app.sources)
         # Ranking runs in a child process, as in the daemon: scikit-learn and the training
@@ -136,8 +144,12 @@ class Daemon:
     """The long-running service. ``run()`` blocks until SIGTERM/SIGINT or ``stop``."""
 
     def __init__(self, config: Config, sources: Sequence[ConfiguredSource], db_path: Path, *,
-                 options: DaemonOptions | None = None) -> None:
+                 options: DaemonOptions | None = None, host: PluginHost | None = None) -> None:
         self.config = config
+        self._host = host
+        self.watch: ConfigWatch | None = None
+        self._config_loaded_at = iso(utcnow())
+        self._config_reported: str | None = None
         self.all_sources = list(sources)
         self.sources = [s for s in sources if s.table.enabled]
         self.db_path = Path(db_path)
@@ -166,6 +178,7 @@ class Daemon:
         self._lock.acquire()
         try:
             self.store = Store(self.db_path)
+            quick_check(self.store.db.conn, self.db_path)
             self.store.db.conn.execute(f"PRAGMA busy_timeout={DAEMON_BUSY_TIMEOUT_MS}")
             self.store.sync_sources(self.all_sources)
             self._record_start()
@@ -175,6 +188,7 @@ class Daemon:
                                   isolate=self.options.isolate_jobs,
                                   timeout=self.options.job_timeout)
             self.scheduler = self._schedule_jobs()
+            self.watch = ConfigWatch(self.config, self._host or load_plugins())
         except BaseException:
             self._close()
             raise
@@ -314,7 +328,45 @@ class Daemon:
         sched.every(opts.rank_every, "rank", self.queue_rank)
         sched.every(self.config.ranking.retrain_every, "retrain", self.queue_retrain)
         sched.every(opts.housekeeping_every, "housekeeping", self.housekeeping)
+        sched.every(opts.config_check_every, "config-check", self.check_config)
         return sched
+
+    # -- the config file changing under us ------------------------------------------------
+
+    def check_config(self) -> bool:
+        """Reload the config file when it was edited and is valid; when it is invalid keep
+        the running one and say so (log, an event ``status`` and the web page show)."""
+        assert self.pool is not None and self.store is not None
+        if self.watch is None:
+            return False
+        reloaded = self.watch.check()
+        path = str(self.watch.path)
+        if reloaded is None:
+            problem = self.watch.problem
+            if problem and problem != self._config_reported:
+                self._config_reported = problem
+                msg = (f"the config file was edited and is now invalid; still running with "
+                       f"the one loaded at {self._config_loaded_at}: {problem}")
+                log.error(msg)
+                self.pool.record_event("error", "config", path, msg)
+            return False
+        old = self.config
+        self.config = reloaded.config
+        self.all_sources = reloaded.sources
+        self.sources = [s for s in reloaded.sources if s.table.enabled]
+        self.store.sync_sources(self.all_sources)
+        self.pool.config = self.config
+        if self.config.fetch != old.fetch:  # in-flight fetches finish on the old fetcher
+            self.pool.fetcher = Fetcher(self.config.fetch, self.config.brand.contact_url)
+        if self.scheduler is not None:
+            self.scheduler.clear()
+        self.scheduler = self._schedule_jobs()
+        self._config_loaded_at = iso(utcnow())
+        self._config_reported = None
+        msg = f"config reloaded: {len(self.sources)} enabled sources"
+        log.info("%s (%s)", msg, path)
+        self.pool.record_event("info", "config", path, msg)
+        return True
 
     def heartbeat(self) -> None:
         self._write_daemon_row({"heartbeat_at": iso(utcnow())})
@@ -393,7 +445,7 @@ def run_daemon(app: App) -> int:
     traveller = None if process_clock_installed() else install_fake_clock()
     try:
         app.notifiers  # noqa: B018 - validate [[notifiers]] now; jobs bind them in their process
-        daemon = Daemon(app.config, app.sources, app.db_path)
+        daemon = Daemon(app.config, app.sources, app.db_path, host=app.host)
         app.close()  # the daemon opens its own connection (with a short busy timeout)
         return daemon.run()
     finally:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .queries import list_suggestions, parse_date, today
 from .render import clean_line, suggestions_page
 from .status import broken_sources
-from .store import Store, dumps, iso, utcnow
+from .store import Store, dumps, folder_beside, iso, utcnow
 
 if TYPE_CHECKING:
     from .config import Config, ConfiguredNotifier
@@ -32,10 +32,11 @@ def _count(n: int, noun: str) -> str:
 
 
 def output_dir(store: Store, config: Config) -> Path:
-    """``[digest] output_dir``, else ``digests/`` next to the database."""
+    """``[digest] output_dir``, else the database's own digest folder (``digests/`` next
+    to ``trendwatch.db``, ``<name>-digests/`` next to any other database)."""
     if config.digest.output_dir:
         return Path(config.digest.output_dir).expanduser()
-    return store.path.parent / "digests"
+    return folder_beside(store.path, "digests")
 
 
 def _ensure_list(store: Store, config: Config, host: PluginHost | None, day: date,

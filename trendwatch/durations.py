@@ -9,6 +9,11 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 _WHOLE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[smhdw]\s*)+$")
 
 
+#: The longest duration any setting takes (a year). ``every = "99999999d"`` or ``1e308``
+#: used to pass and then overflow every date computed from it: each fetch rolled back.
+MAX_SECONDS = 366 * 86400.0
+
+
 class DurationError(ValueError):
     pass
 
@@ -22,15 +27,23 @@ def parse_duration(value: str | int | float) -> float:
     if isinstance(value, bool):
         raise DurationError(f"{value!r} is not a duration")
     if isinstance(value, int | float):
-        if value <= 0:
+        if not value > 0:  # NaN too
             raise DurationError(f"{value!r} is not a duration (must be positive)")
-        return float(value)
+        return _bounded(float(value), value)
     text = str(value).strip().lower()
     if not _WHOLE.match(text):
         raise DurationError(f'"{value}" is not a duration (use e.g. 30s, 15m, 2h, 1d)')
     seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
     if seconds <= 0:
         raise DurationError(f'"{value}" is not a duration (must be positive)')
+    return _bounded(seconds, value)
+
+
+def _bounded(seconds: float, value: object) -> float:
+    if seconds > MAX_SECONDS:
+        shown = f'"{value}"' if isinstance(value, str) else f"{value!r} seconds"
+        raise DurationError(f"{shown} is too long: at most {format_duration(MAX_SECONDS)} "
+                            f"({MAX_SECONDS:.0f} seconds)")
     return seconds
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import heapq
+import io
 import ipaddress
 import itertools
 import re
@@ -480,7 +481,9 @@ class Fetcher:
         if (length.isdigit() and int(length) > cfg.max_bytes
                 and resp.headers.get("content-encoding", "identity").lower() == "identity"):
             raise too_big  # no need to read a byte of it
-        chunks, size = [], 0
+        # BytesIO rather than a list joined at the end: getvalue() hands over its buffer
+        # without a copy, so a 12 MB body never exists twice
+        buffer, size = io.BytesIO(), 0
         while True:
             chunk = resp.read1(CHUNK)
             if not chunk:
@@ -491,8 +494,8 @@ class Fetcher:
             if time.monotonic() > deadline:
                 raise FetchError(f"timed out after {cfg.timeout:g}s fetching {url}",
                                  http_status=resp.status)
-            chunks.append(chunk)
-        return b"".join(chunks)
+            buffer.write(chunk)
+        return buffer.getvalue()
 
 
 def _drain(resp: Any) -> bool:

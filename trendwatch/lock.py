@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .errors import DaemonLockedError
+from .faults import StorageError, describe
 
 
 def lock_path(db_path: str | os.PathLike[str]) -> Path:
@@ -38,8 +39,11 @@ class DaemonLock:
         self._fd: int | None = None
 
     def acquire(self) -> DaemonLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:  # a read-only folder: say so in one line
+            raise StorageError(describe(err)) from None
         for attempt in range(4):
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -10,6 +10,7 @@ abandoned (its thread is a daemon thread and its late result is ignored) and rep
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import sqlite3
@@ -22,13 +23,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from . import budget
 from .api import FetchContext, Item
 from .backoff import next_delay
 from .config import Config, ConfiguredSource
 from .errors import SourceError
 from .fetcher import CacheEntry, Fetcher, SourceHttp
-from .ingest import save_items
+from .ingest import dedup_key, save_items
+from .itemcheck import cap_warnings, check_items
 from .store import Store, dumps, iso, utcnow
+from .text import canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +77,14 @@ def fetch_one(cs: ConfiguredSource, http: SourceHttp, config: Config,
     ctx = FetchContext(http=http, now=now, brand=config.brand,
                        log=logging.getLogger(f"trendwatch.source.{cs.name}"))
     try:
-        items = cs.source.fetch(ctx)
-        if not isinstance(items, list) or not all(isinstance(i, Item) for i in items):
+        with budget.limits(config.fetch.max_items, config.fetch.max_cpu_seconds):
+            items = cs.source.fetch(ctx)
+        if not isinstance(items, list):
             raise SourceError(f"plugin {cs.table.plugin!r} returned {type(items).__name__}, "
                               "not a list of Item")
+        items = _bounded_items(items, config, ctx)
         out.items = items
-        out.warnings = list(ctx.warnings)
+        out.warnings = cap_warnings(list(ctx.warnings))
         if not items and http.all_not_modified:
             out.status = "not_modified"
         elif out.warnings:
@@ -89,7 +95,7 @@ def fetch_one(cs: ConfiguredSource, http: SourceHttp, config: Config,
         out.status, out.error = "error", str(err)
         out.http_status = err.http_status
         out.retry_after = err.retry_after
-        out.warnings = list(ctx.warnings)
+        out.warnings = cap_warnings(list(ctx.warnings))
     except Exception as err:  # a plugin bug: contain it, keep the traceback for status
         out.status = "error"
         out.error = f"plugin {cs.table.plugin!r} crashed: {type(err).__name__}: {err}"
@@ -102,12 +108,47 @@ def fetch_one(cs: ConfiguredSource, http: SourceHttp, config: Config,
     return out
 
 
+def _bounded_items(items: list[object], config: Config, ctx: FetchContext) -> list[Item]:
+    """What a plugin returned, made safe to store: at most ``[fetch] max_items``, each one
+    an :class:`Item` cleaned by :func:`check_items` (a bad one is dropped and named)."""
+    limit = config.fetch.max_items
+    if len(items) > limit:
+        ctx.warn(f"{len(items)} items returned; kept the first {limit} ([fetch] max_items)")
+        items = items[:limit]
+    good = [i for i in items if isinstance(i, Item)]
+    if len(good) < len(items):
+        ctx.warn(f"{len(items) - len(good)} returned value(s) are not an Item; dropped")
+    good, dropped = check_items(good)
+    for warning in dropped:
+        ctx.warn(warning)
+    _count_merged(good, ctx)
+    return good
+
+
+def _count_merged(items: list[Item], ctx: FetchContext) -> None:
+    """Warn when items of one fetch share a dedup key (a guid reused, or no guid and one
+    link): storing keeps the first of each, and the others must not vanish unsaid."""
+    seen: dict[str, Item] = {}
+    merged: list[str] = []
+    for item in items:
+        key = dedup_key(item, canonical_url(item.url))
+        if key in seen:
+            merged.append(f"{item.title[:60]!r} into {seen[key].title[:60]!r}")
+        else:
+            seen[key] = item
+    if merged:
+        ctx.warn(f"{len(merged)} item(s) share a guid or link with an earlier item of this "
+                 f"fetch and were merged into it (the first is kept): "
+                 f"{'; '.join(merged[:3])}{' ...' if len(merged) > 3 else ''}")
+
+
 def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
                   config: Config) -> FetchOutcome:
     """Write one source's result in one transaction."""
     finished = out.finished or utcnow()
     # Plain SQL on the connection: sqlite-utils' table helpers introspect the schema on
     # every call (~50 statements per source instead of ~6), and this runs once per fetch.
+    new = seen = 0
     with store.write() as db:
         conn = db.conn
         prev = conn.execute("select consecutive_failures, items_total from sources "
@@ -118,7 +159,7 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
         else:
             failures = 0
             if out.items:
-                out.items_new, out.items_seen = save_items(db, cs.name, out.items, out.started)
+                new, seen = save_items(db, cs.name, out.items, out.started)
             conn.executemany(
                 "insert into http_cache (source, url, etag, last_modified, body_sha256, "
                 "updated_at) values (?, ?, ?, ?, ?, ?) on conflict (source, url) do update "
@@ -133,14 +174,14 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
         _insert_row(conn, "fetches", {
             "source": cs.name, "started_at": iso(out.started), "finished_at": iso(finished),
             "duration_ms": duration, "status": out.status, "http_status": out.http_status,
-            "bytes": out.bytes, "items_new": out.items_new, "items_seen": out.items_seen,
+            "bytes": out.bytes, "items_new": new, "items_seen": seen,
             "error": out.error, "warnings": dumps(out.warnings) if out.warnings else None,
         })
         row: dict[str, object] = {
             "plugin": cs.table.plugin, "last_fetch_at": iso(finished),
             "last_status": out.status, "last_error": out.error,
             "consecutive_failures": failures, "next_due_at": iso(out.next_due),
-            "items_total": ((prev[1] if prev else 0) or 0) + out.items_new}
+            "items_total": ((prev[1] if prev else 0) or 0) + new}
         if not out.failed:
             row["last_success_at"] = iso(finished)
         if prev:
@@ -149,6 +190,9 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
         else:
             _insert_row(conn, "sources", {"name": cs.name, "added_at": iso(finished),
                                           "every_seconds": cs.every, "enabled": 1, **row})
+    # counted only now that the transaction committed: a full disk rolls it back, and the
+    # log must not report items that were never stored
+    out.items_new, out.items_seen = new, seen
     if out.failed:
         log.warning("source %s failed (%d in a row): %s", cs.name, failures, out.error)
     else:
@@ -157,6 +201,37 @@ def store_outcome(store: Store, cs: ConfiguredSource, out: FetchOutcome,
     if out.detail:
         store.event("error", "plugin", cs.name, out.error or "", out.detail)
     return out
+
+
+#: Events not yet written, per database path (see ``FetchPool.record_event``).
+_PENDING: dict[str, list[dict[str, object]]] = {}
+
+
+@atexit.register
+def _log_pending() -> None:
+    """At exit, what could never be written goes to the log, one line each: no failure
+    is lost unsaid."""
+    for path, events in _PENDING.items():
+        for event in events:
+            log.error("not recorded in %s: %s %s: %s", path, event["kind"], event["subject"],
+                      event["message"])
+        events.clear()
+
+
+def _mark_unstored(store: Store, cs: ConfiguredSource, error: str) -> None:
+    """Record on the source's row that its last result could not be stored (one attempt,
+    the smallest write there is); nothing else of the fetch is written."""
+    try:
+        with store.write(retries=0) as db:
+            cur = db.conn.execute("update sources set last_status = 'error', last_error = ? "
+                                  "where name = ?", [error[:1000], cs.name])
+            if not cur.rowcount:
+                _insert_row(db.conn, "sources", {
+                    "name": cs.name, "plugin": cs.table.plugin, "added_at": iso(utcnow()),
+                    "every_seconds": cs.every, "enabled": 1, "last_status": "error",
+                    "last_error": error[:1000], "consecutive_failures": 0, "items_total": 0})
+    except sqlite3.Error as err:
+        log.error("source %s: could not record the failure either: %s", cs.name, err)
 
 
 def _insert_row(conn: sqlite3.Connection, table: str, row: dict[str, object]) -> None:
@@ -192,7 +267,9 @@ class FetchPool:
         self._running: dict[int, tuple[ConfiguredSource, float, threading.Thread]] = {}
         self._abandoned: dict[str, threading.Thread] = {}
         self._token = 0
-        self._unsaved: list[dict[str, object]] = []
+        # shared by every pool on this database in this process: what one round could not
+        # record (a full disk) is written by the next one that can
+        self._unsaved = _PENDING.setdefault(str(store.path), [])
 
     # -- state --------------------------------------------------------------------------
 
@@ -226,9 +303,16 @@ class FetchPool:
                      detail: str | None = None, *, flush: bool = True) -> None:
         """Store an event; if the database refuses (locked, disk full) keep it and retry on
         the next poll, so the error that explains an outage is not lost with it."""
-        self._unsaved.append({"at": iso(utcnow()), "level": level, "kind": kind,
-                              "subject": subject, "message": message[:2000],
-                              "detail": detail})
+        for kept in self._unsaved:  # the same failure again: counted, not repeated
+            if (kept["kind"], kept["subject"], kept["message"].split(" (x")[0]) == \
+                    (kind, subject, message[:2000]):
+                kept["count"] = int(kept.get("count", 1)) + 1
+                kept["message"] = f"{message[:1900]} (x{kept['count']} since {kept['at']})"
+                break
+        else:
+            self._unsaved.append({"at": iso(utcnow()), "level": level, "kind": kind,
+                                  "subject": subject, "message": message[:2000],
+                                  "detail": detail})
         if flush:
             self.flush_events()
 
@@ -237,10 +321,13 @@ class FetchPool:
             return
         try:  # one attempt (the busy timeout): this runs on every poll of an outage
             with self.store.write(retries=0) as db:
-                db["events"].insert_all(self._unsaved)
+                db["events"].insert_all([{k: v for k, v in e.items() if k != "count"}
+                                         for e in self._unsaved])
             self._unsaved.clear()
         except sqlite3.Error as err:
-            del self._unsaved[:-100]  # bounded: a long outage keeps the latest 100
+            # bounded: a long outage keeps the latest 500 (a failure repeated is one entry
+            # with a count, so that is 500 different ones)
+            del self._unsaved[:-500]
             log.error("could not record %d event(s) yet: %s", len(self._unsaved), err)
 
     # -- work ---------------------------------------------------------------------------
@@ -303,11 +390,17 @@ class FetchPool:
         except Exception as err:  # disk full, locked too long: the transaction rolled back
             out.status, out.error = "error", f"could not store result: {err}"
             out.stored = False
+            out.items_new = out.items_seen = 0
             log.error("source %s: could not store result: %s", cs.name, err)
             # kept for the next poll: retrying now would only wait on the same lock again
             self.record_event("error", "job", cs.name, out.error, traceback.format_exc(),
                               flush=False)
-            if not isinstance(err, sqlite3.Error):
+            if isinstance(err, sqlite3.Error):
+                # A full disk still takes a one-row update (written over the WAL file's
+                # checkpointed frames): status then shows why the source is stuck
+                self.flush_events()
+                _mark_unstored(self.store, cs, out.error)
+            else:
                 # Not the database: something in this source's data that storing can't
                 # take, and that will come back on every fetch. Record it as this source's
                 # failed fetch, so it counts, backs off and shows as broken.
@@ -336,6 +429,9 @@ class FetchPool:
         return done
 
     def close(self) -> None:
+        """One more attempt to store the events an outage kept back; the rest wait for
+        the next round (and are logged if the process ends first)."""
+        self.flush_events()
         if self._own_fetcher:
             self.fetcher.close()
 

@@ -100,6 +100,14 @@ def recent_errors(store: Store | Reader, limit: int = 10) -> list[dict[str, Any]
                        "where level = 'error' order by id desc limit ?", [limit])
 
 
+def config_problem(store: Store | Reader) -> str | None:
+    """The daemon's complaint about an edited, invalid config file (None once a valid
+    one is loaded again)."""
+    rows = store.query("select level, message from events where kind = 'config' "
+                       "order by id desc limit 1")
+    return str(rows[0]["message"]) if rows and rows[0]["level"] == "error" else None
+
+
 def full_status(store: Store | Reader, config: Config | None = None) -> dict[str, Any]:
     """Everything ``status`` shows. Cheap: a few indexed queries, no scikit-learn."""
     daemon = daemon_status(store)
@@ -111,6 +119,7 @@ def full_status(store: Store | Reader, config: Config | None = None) -> dict[str
         "sources": source_status(store),
         "model": model_status(store),
         "recent_errors": recent_errors(store),
+        "config_problem": config_problem(store),
         "items": store.query("select count(*) as n from items")[0]["n"],
         "suggestions_new": store.query(
             "select count(*) as n from suggestions where status = 'new'")[0]["n"],

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TrendwatchError
+from .faults import describe
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -46,6 +47,21 @@ def parse_iso(text: str | None) -> datetime | None:
         return None
     dt = datetime.fromisoformat(text)
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+#: The database name whose folders keep their historical names (``models/``, ``digests/``).
+DEFAULT_DB_NAME = "trendwatch.db"
+
+
+def folder_beside(db_path: str | os.PathLike[str], kind: str) -> Path:
+    """The folder of ``kind`` ("models", "digests") that belongs to this database alone.
+
+    ``trendwatch.db`` keeps ``models/`` and ``digests/`` beside it, as before; any other
+    database gets ``<name>-models/``, so two databases in one folder never share (and
+    prune) each other's model files or overwrite each other's digests."""
+    path = Path(db_path)
+    name = kind if path.name == DEFAULT_DB_NAME else f"{path.stem}-{kind}"
+    return path.parent / name
 
 
 def default_db_path() -> Path:
@@ -77,7 +93,7 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as err:
-            raise TrendwatchError(f"cannot open database {path}: {err}") from None
+            raise TrendwatchError(f"cannot open database: {describe(err, path)}") from None
         # imported here: sqlite-utils pulls in numpy (~0.15 s), which read-only commands
         # such as `status` avoid by using Reader instead
         from sqlite_utils import Database
@@ -91,7 +107,7 @@ class Store:
                     pass
                 migrations.apply(self.db)
             except sqlite3.DatabaseError as err:
-                raise TrendwatchError(f"cannot open database {path}: {err}") from None
+                raise TrendwatchError(f"cannot open database: {describe(err, path)}") from None
 
     def close(self) -> None:
         self.db.conn.close()

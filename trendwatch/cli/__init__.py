@@ -10,7 +10,9 @@ stderr, never a traceback.
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 import sys
 from typing import Any
 
@@ -34,6 +36,23 @@ class TrendwatchGroup(click.Group):
             exc = click.ClickException(str(err))
             exc.exit_code = err.exit_code
             raise exc from None
+        except (sqlite3.Error, OSError) as err:
+            if isinstance(err, BrokenPipeError):
+                raise
+            # a read-only database or folder, a full disk, a damaged file: one line that
+            # says what to do, not a traceback (kept in the debug log)
+            from ..faults import describe
+
+            logging.getLogger("trendwatch").debug("storage error", exc_info=True)
+            app = ctx.obj if isinstance(ctx.obj, App) else None
+            raise click.ClickException(describe(err, _db_path(app))) from None
+
+
+def _db_path(app: App | None) -> Any:
+    try:
+        return app.db_path if app is not None else None
+    except Exception:  # no config to tell where: the message does without
+        return None
 
 
 @click.group(cls=TrendwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})

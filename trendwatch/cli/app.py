@@ -20,11 +20,30 @@ class App:
         self.db_path_option = db_path
         self._store: Store | None = None
 
+    #: Set by commands that only read (status, suggestions, serve): an invalid config
+    #: file then gives a warning and its valid sections instead of an error, so what the
+    #: daemon (still running with its old config) does can be seen.
+    read_only = False
+
     @cached_property
     def config(self) -> Config:
         from ..config import load_config
 
-        return load_config(self.config_path)
+        if not self.read_only:
+            return load_config(self.config_path)
+        from ..config_watch import lenient_config
+
+        config, problem = lenient_config(self.config_path)
+        if problem:
+            click.echo(f"Warning: {problem}. Showing the database with the valid parts of "
+                       "the file; a running daemon keeps the config it loaded. Fix the file "
+                       "(`trendwatch config` checks it).", err=True)
+        return config
+
+    def reading(self) -> App:
+        """Mark this invocation as read-only (see :attr:`read_only`)."""
+        self.read_only = True
+        return self
 
     @cached_property
     def host(self) -> PluginHost:

@@ -65,6 +65,7 @@ def status(app: App, as_json: bool) -> None:
     from ..status import full_status
     from ..store import Reader
 
+    app.reading()
     reader = Reader.open(app.db_path)
     try:
         report = full_status(reader, app.config)
@@ -86,6 +87,8 @@ def status(app: App, as_json: bool) -> None:
     click.echo(f"model: {m['version']} ({_ago(m['created_at'])})" if m else
                "model: none trained yet (seed-only ranking until `trendwatch train`)")
     click.echo(f"items: {report['items']}, new suggestions: {report['suggestions_new']}")
+    if report["config_problem"]:
+        click.echo(f"CONFIG: {clean_line(report['config_problem'])}")
     if report["hung_fetches"]:
         names = sorted({h["source"] for h in report["hung_fetches"]})
         click.echo(f"hung fetches abandoned in the last day: {len(report['hung_fetches'])} "

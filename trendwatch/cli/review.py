@@ -124,6 +124,7 @@ def suggestions(app: App, day: date | None, theme: str | None, status: str,
     """
     from ..queries import list_suggestions, shown_list_date, today
 
+    app.reading()
     if day is None and fmt == "table":
         # A person at the terminal after midnight means the last list built; a script
         # (json/csv/...) gets exactly today's, as documented.

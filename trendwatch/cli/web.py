@@ -35,7 +35,7 @@ def serve(app: App, host: str | None, port: int | None, open_browser: bool,
     from ..web import create_app
     from ..web.security import check_bind
 
-    config = app.config
+    config = app.reading().config
     host = host or config.web.host
     port = config.web.port if port is None else port
     check_bind(host, config.web.token)

@@ -26,7 +26,7 @@ from typing import Any
 from ..config import Config, ThemeConfig
 from ..errors import ModelError
 from ..feedback import training_labels
-from ..store import Store, dumps, iso, loads, parse_iso, utcnow
+from ..store import Store, dumps, folder_beside, iso, loads, parse_iso, utcnow
 from .classifier import OFF, ThemeModel, TrainParams, evaluate, fit_model, theme_signature
 from .persist import load_model, save_model
 from .text import item_text
@@ -45,7 +45,7 @@ MIN_CV_LABELS = 10
 def models_dir(store: Store) -> Path:
     if str(store.path) == ":memory:":
         return Path(tempfile.gettempdir()) / "trendwatch-models"
-    return store.path.parent / "models"
+    return folder_beside(store.path, "models")
 
 
 def unlabelled_texts(store: Store, exclude: set[int], limit: int = STREAM_LIMIT) -> list[str]:

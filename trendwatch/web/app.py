@@ -241,6 +241,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
             day = _arg_date("date", today, problems)
         else:
             day, earlier_list = queries.shown_list_date(store, tz)
+        problems.extend(_config_notice(store))
         status = request.args.get("status", "new")
         if status not in queries.STATUS_FILTERS:
             problems.append(f'Unknown status "{status}": showing new suggestions.')
@@ -363,15 +364,32 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
                                message="The page failed; the error is in the server log."), 500
 
 
+def _config_notice(store: Any) -> list[str]:
+    from ..status import config_problem
+
+    problem = config_problem(store)
+    return [f"Config: {problem}"] if problem else []
+
+
 def _arg_date(name: str, default: date, problems: list[str]) -> date:
     raw = request.args.get(name)
     if not raw:
         return default
     try:
-        return queries.parse_date(raw, name) or default
+        day = queries.parse_date(raw, name) or default
     except TrendwatchError:
         problems.append(f'"{raw}" is not a date (use YYYY-MM-DD): showing today.')
         return default
+    # the page links the day before and after: 0001-01-01 and 9999-12-31 have none
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        problems.append(f'"{raw}" is out of range ({EARLIEST_DAY} to {LATEST_DAY}): '
+                        "showing today.")
+        return default
+    return day
+
+
+#: The dates the page shows lists for (anything else is a typo or a probe).
+EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 
 
 def _snooze_choices(today: date) -> list[tuple[str, str]]:

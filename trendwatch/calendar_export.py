@@ -25,7 +25,8 @@ CSV_COLUMNS = ("planned_for", "id", "title", "url", "theme", "theme_name", "scor
                "sources", "angles", "why", "accepted_at", "note")
 
 
-def _uid_domain(config: Config) -> str:
+def uid_domain(config: Config) -> str:
+    """The domain part of every UID this brand's calendars use."""
     slug = re.sub(r"[^a-z0-9]+", "-", config.brand.name.lower()).strip("-")
     return f"{slug or 'brand'}.trendwatch.invalid"
 
@@ -73,7 +74,7 @@ def to_ics(rows: list[dict[str, Any]], config: Config, now: datetime | None = No
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    domain = _uid_domain(config)
+    domain = uid_domain(config)
     for row in rows:
         day = date.fromisoformat(row["planned_for"])
         event = Event()

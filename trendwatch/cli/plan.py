@@ -27,15 +27,9 @@ def _warn(warnings: list[str]) -> None:
 
 def _load(app: App, **filters: Any) -> list[dict[str, Any]]:
     """Plan items (after giving accepted suggestions theirs), each with its warnings."""
-    from ..plan import items, slots
-    from ..store import utcnow
+    from ..plan.views import with_warnings
 
-    items.sync(app.store, app.config)
-    rows = items.list_items(app.store, **filters)
-    now = utcnow()
-    for row in rows:
-        row["warnings"] = slots.warnings(app.store, app.config, row, now)
-    return rows
+    return with_warnings(app.store, app.config, **filters)
 
 
 def _print(app: App, rows: list[dict[str, Any]], fmt: str, grouped: bool) -> None:
@@ -208,7 +202,7 @@ def _target(app: App, plan_id: int | None, suggestion_id: int | None) -> int:
 
     items.sync(app.store, app.config)
     found = items.for_suggestion(app.store, int(suggestion_id or 0))
-    if found is None:
+    if found is None or found["archived_at"]:
         status = get_suggestion(app.store, int(suggestion_id or 0))["status"]
         raise TrendwatchError(f"suggestion {suggestion_id} is {status}, not accepted: "
                               f"accept it first to plan a post (`trendwatch plan add "

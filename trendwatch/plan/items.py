@@ -366,3 +366,18 @@ def after_verdict(store: Store, config: Config, verdict: dict[str, Any], *,
     verdict["planned_time"] = item["planned_time"]
     verdict["plan_item_id"] = item["id"]
     return item, warns
+
+
+def move_suggestion(store: Store, config: Config, suggestion_id: int, day: str | date, *,
+                    who: str | None = None, now: datetime | None = None
+                    ) -> tuple[dict[str, Any], list[str]]:
+    """Move the plan item of an accepted suggestion to ``day`` (the old "planned for")."""
+    from ..queries import get_suggestion
+
+    sync(store, config, now=now)
+    found = for_suggestion(store, suggestion_id)
+    if found is None or found["archived_at"]:
+        status = get_suggestion(store, suggestion_id)["status"]
+        raise PlanError(f"suggestion {suggestion_id} is {status}, not accepted: accept it "
+                        f"first to plan a post (`trendwatch plan add {suggestion_id}`)")
+    return update(store, config, int(found["id"]), {"planned_date": day}, who=who, now=now)

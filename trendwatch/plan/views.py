@@ -12,6 +12,8 @@ from typing import Any
 
 from ..config import Config
 from ..render import clean_line, csv_cell, fit
+from ..store import Store, utcnow
+from . import items, slots
 from .items import COLUMNS
 
 #: The grid's row for items without a platform.
@@ -20,6 +22,17 @@ NO_PLATFORM = "Other"
 CSV_COLUMNS = ("id", "planned_date", "planned_time", "platform", "format", "stage", "owner",
                "title", "hook", "angle", "caption", "hashtags", "notes", "url", "post_url",
                "suggestion_id", "origin", "warnings")
+
+
+def with_warnings(store: Store, config: Config, **filters: Any) -> list[dict[str, Any]]:
+    """Plan items (after giving accepted suggestions theirs, see ``items.sync``) filtered
+    like ``items.list_items``, each with its ``warnings``."""
+    items.sync(store, config)
+    rows = items.list_items(store, **filters)
+    now = utcnow()
+    for row in rows:
+        row["warnings"] = slots.warnings(store, config, row, now)
+    return rows
 
 
 def week_start(day: date) -> date:

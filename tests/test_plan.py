@@ -284,3 +284,51 @@ def test_best_slot_hook_point(tmp_path, time_machine):
     assert (other["planned_date"], other["planned_time"]) == ("2026-12-01", "12:00")
     assert "TikTok" in asked
     store.close()
+
+
+def test_send_to_team_from_the_terminal(tmp_path, write_config, time_machine, httpserver,
+                                        monkeypatch):
+    time_machine.move_to(NOW, tick=False)
+    monkeypatch.setenv("TRENDWATCH_USER", "sari")
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    cfg = write_config(PLAN_CONFIG + f"""
+[[notifiers]]
+name = "team-chat"
+plugin = "apprise"
+urls = ["json://127.0.0.1:{httpserver.port}/hook"]
+format = "markdown"
+
+[[notifiers]]
+name = "backup"
+plugin = "apprise"
+urls = ["json://127.0.0.1:1/hook"]
+""")
+    db = tmp_path / "tw.db"
+    store = Store(db)
+    ids = seed_day(store, "2026-11-30")
+    store.close()
+    from trendwatch.cli import cli as group
+
+    def run(*args):
+        return CliRunner().invoke(group, ["--config", str(cfg), "--db", str(db), *args],
+                                  catch_exceptions=False)
+
+    assert run("review", "accept", str(ids[0])).exit_code == 0
+    sent = run("plan", "send", "1")
+    assert sent.exit_code == 1  # the backup notifier is refused...
+    assert "notifier team-chat: sent" in sent.output and "notifier backup: error" in sent.output
+    (request, _), = httpserver.log  # ...but the team got it
+    body = request.get_json()
+    assert body["title"] == ("Plan: Film horor lokal tembus dua juta penonton di minggu "
+                             "kedua penayangan")
+    assert "- Hook: 3 hal yang bikin film ini beda" in body["message"]
+    assert "- When: Tue 01 Dec 2026 19:00 (Asia/Jakarta)" in body["message"]
+    assert ("- Link: https://www.example-news.id/hiburan/film-horor-dua-juta-penonton"
+            in body["message"])
+    assert _store_rows(db, "select who, new from plan_history where field = 'sent' "
+                           "order by id") == [{"who": "sari", "new": "team-chat: sent"},
+                                              {"who": "sari", "new": "backup: error"}]
+    idea = run("plan", "send", "--suggestion", str(ids[1]))
+    assert "notifier team-chat: sent" in idea.output
+    assert httpserver.log[1][0].get_json()["title"].startswith("Idea: Teknik color grading")
+    assert run("plan", "send").exit_code == 2

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -332,3 +334,23 @@ urls = ["json://127.0.0.1:1/hook"]
     assert "notifier team-chat: sent" in idea.output
     assert httpserver.log[1][0].get_json()["title"].startswith("Idea: Teknik color grading")
     assert run("plan", "send").exit_code == 2
+
+
+def test_plan_commands_do_not_import_sklearn(env, tmp_path):
+    """They only read and write the database. The child process reads the real clock, so
+    the week is passed explicitly."""
+    run, db, ids = env
+    run("review", "accept", str(ids[0]))
+    code = ("import sys\nfrom trendwatch.cli import main\n"
+            "for args in (['plan', '--week', '2026-11-30', '--format', 'json'],\n"
+            "             ['backlog', '--format', 'csv'],\n"
+            "             ['plan', 'set', '1', '--owner', 'Bima', '--who', 'sari']):\n"
+            "    try:\n"
+            f"        main(['--config', {str(tmp_path / 'trendwatch.toml')!r}, '--db', "
+            f"{str(db)!r}, *args])\n"
+            "    except SystemExit as e:\n        assert not e.code, e.code\n"
+            "assert 'sklearn' not in sys.modules, 'sklearn imported'\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert '"owner": null' in proc.stdout and "Bima" in proc.stdout

@@ -291,9 +291,13 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         from ..plan.items import after_verdict
 
         # the plan follows: accepted -> a plan item in a free slot; rejected -> off the plan
-        _item, warnings = after_verdict(store, config, done,
-                                        planned_for=done["planned_for"]
-                                        if form.get("planned_for") else None, who="web")
+        try:
+            _item, warnings = after_verdict(store, config, done,
+                                            planned_for=done["planned_for"]
+                                            if form.get("planned_for") else None, who="web")
+        except sqlite3.OperationalError as err:  # the verdict is stored; the plan's next
+            log.warning("web: plan not updated, database busy: %s", err)  # read catches up
+            warnings = []
         flash(_verdict_message(done, row["title"]), "ok")
         for w in warnings:
             flash(f"Planned, but: {w}.", "warning")

@@ -127,20 +127,53 @@ def planned_moment(item: dict[str, Any], tz: tzinfo) -> datetime | None:
     return datetime.combine(day, time(23, 59), tz)  # no time yet: past only after the day
 
 
-def warnings(store: Store, config: Config, item: dict[str, Any], now: datetime) -> list[str]:
-    """What to tell the person who just planned ``item``: a past slot, a clash."""
-    out: list[str] = []
-    if item.get("archived_at") or item.get("stage") == config.plan.stages[-1]:
-        return out
+def _past(config: Config, item: dict[str, Any], now: datetime) -> list[str]:
     moment = planned_moment(item, config.brand.tz)
     if moment is not None and moment < now:
-        when = item["planned_date"] + (f" {item['planned_time']}" if item.get("planned_time")
-                                       else "")
-        out.append(f"{when} is in the past")
+        return [f"{_slot_text(item)} is in the past"]
+    return []
+
+
+def _slot_text(item: dict[str, Any]) -> str:
+    return item["planned_date"] + (f" {item['planned_time']}" if item.get("planned_time")
+                                   else "")
+
+
+def _clash(item: dict[str, Any], other_id: int) -> str:
+    return f"{item['platform']} already has plan item {other_id} at {_slot_text(item)}"
+
+
+def _live(config: Config, item: dict[str, Any]) -> bool:
+    return not item.get("archived_at") and item.get("stage") != config.plan.stages[-1]
+
+
+def warnings(store: Store, config: Config, item: dict[str, Any], now: datetime) -> list[str]:
+    """What to tell the person who just planned ``item``: a past slot, a clash."""
+    if not _live(config, item):
+        return []
+    out = _past(config, item, now)
     if item.get("planned_date"):
         for other in taken(store, item.get("platform"), date.fromisoformat(item["planned_date"]),
                            item.get("planned_time"), exclude_id=item.get("id")):
-            slot = item["planned_date"] + (f" {item['planned_time']}"
-                                           if item.get("planned_time") else "")
-            out.append(f"{item['platform']} already has plan item {other['id']} at {slot}")
+            out.append(_clash(item, other["id"]))
     return out
+
+
+def warnings_for(store: Store, config: Config, rows: list[dict[str, Any]],
+                 now: datetime) -> None:
+    """Set ``row["warnings"]`` on every row, reading every live slot once (a page of
+    hundreds of items costs one query, not one per item)."""
+    by_slot: dict[tuple[str, str, str | None], list[int]] = {}
+    for r in store.db.query("select id, platform, planned_date, planned_time from plan_items "
+                            "where archived_at is null and platform is not null"):
+        key = (r["platform"].lower(), r["planned_date"], r["planned_time"])
+        by_slot.setdefault(key, []).append(r["id"])
+    for row in rows:
+        if not _live(config, row):
+            row["warnings"] = []
+            continue
+        found = _past(config, row, now)
+        if row.get("platform") and row.get("planned_date"):
+            key = (row["platform"].lower(), row["planned_date"], row.get("planned_time"))
+            found += [_clash(row, other) for other in by_slot.get(key, []) if other != row["id"]]
+        row["warnings"] = found

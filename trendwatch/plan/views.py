@@ -29,9 +29,7 @@ def with_warnings(store: Store, config: Config, **filters: Any) -> list[dict[str
     like ``items.list_items``, each with its ``warnings``."""
     items.sync(store, config)
     rows = items.list_items(store, **filters)
-    now = utcnow()
-    for row in rows:
-        row["warnings"] = slots.warnings(store, config, row, now)
+    slots.warnings_for(store, config, rows, utcnow())
     return rows
 
 

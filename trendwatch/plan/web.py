@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import sqlite3
+import threading
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +110,9 @@ def register(app: Flask, config: Config, stores: Any) -> None:
     tz = config.brand.tz
     notifiers: list[ConfiguredNotifier] = []
     loaded: list[bool] = []
+    # the last calendar served, by plan version: calendar apps poll an unchanged plan
+    feed_cache: dict[str, tuple[tuple[Any, ...], bytes]] = {}
+    feed_lock = threading.Lock()
 
     def team_notifiers() -> list[ConfiguredNotifier]:
         if not loaded:  # plugins load on the first send only: most page views never send
@@ -275,7 +279,7 @@ def register(app: Flask, config: Config, stores: Any) -> None:
 
     @bp.get("/calendar.ics")
     def calendar_feed() -> Any:
-        from .calendar import feed
+        from .calendar import feed, version
 
         expected = calendar_token(config)
         logged_in = session.get("auth") == (
@@ -284,7 +288,17 @@ def register(app: Flask, config: Config, stores: Any) -> None:
                 request.args.get("token"), expected):
             abort(403, "This calendar needs its token: copy the subscribe link from the "
                        "Plan page.")
-        body = feed(stores.get(), config)
+        store = stores.get()
+        items.sync(store, config)
+        key = version(store)
+        with feed_lock:
+            cached = feed_cache.get("ics")
+        if cached is not None and cached[0] == key:
+            body = cached[1]
+        else:
+            body = feed(store, config)
+            with feed_lock:
+                feed_cache["ics"] = (key, body)
         return Response(body, mimetype="text/calendar",
                         headers={"Content-Disposition": 'inline; filename="plan.ics"',
                                  "Cache-Control": "no-store"})

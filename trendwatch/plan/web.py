@@ -114,6 +114,23 @@ def register(app: Flask, config: Config, stores: Any) -> None:
     feed_cache: dict[str, tuple[tuple[Any, ...], bytes]] = {}
     feed_lock = threading.Lock()
 
+    def cached_feed(store: Any) -> bytes:
+        """The plan's .ics, rebuilt only when the plan changed since the last one served."""
+        from .calendar import feed, version
+
+        items.sync(store, config)
+        key = version(store)
+        with feed_lock:
+            cached = feed_cache.get("ics")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        body = feed(store, config)
+        with feed_lock:
+            feed_cache["ics"] = (key, body)
+        return body
+
+    app.extensions["trendwatch_plan_feed"] = cached_feed  # /backlog.ics serves it too
+
     def team_notifiers() -> list[ConfiguredNotifier]:
         if not loaded:  # plugins load on the first send only: most page views never send
             from ..plugins import load_plugins
@@ -279,8 +296,6 @@ def register(app: Flask, config: Config, stores: Any) -> None:
 
     @bp.get("/calendar.ics")
     def calendar_feed() -> Any:
-        from .calendar import feed, version
-
         expected = calendar_token(config)
         logged_in = session.get("auth") == (
             security.token_fingerprint(config.web.token) if config.web.token else None)
@@ -288,18 +303,7 @@ def register(app: Flask, config: Config, stores: Any) -> None:
                 request.args.get("token"), expected):
             abort(403, "This calendar needs its token: copy the subscribe link from the "
                        "Plan page.")
-        store = stores.get()
-        items.sync(store, config)
-        key = version(store)
-        with feed_lock:
-            cached = feed_cache.get("ics")
-        if cached is not None and cached[0] == key:
-            body = cached[1]
-        else:
-            body = feed(store, config)
-            with feed_lock:
-                feed_cache["ics"] = (key, body)
-        return Response(body, mimetype="text/calendar",
+        return Response(cached_feed(stores.get()), mimetype="text/calendar",
                         headers={"Content-Disposition": 'inline; filename="plan.ics"',
                                  "Cache-Control": "no-store"})
 

@@ -328,9 +328,8 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
     @app.get("/backlog.ics")
     def backlog_ics() -> Any:
-        from ..plan.calendar import feed
-
-        return Response(feed(stores.get(), config), mimetype="text/calendar",
+        body = app.extensions["trendwatch_plan_feed"](stores.get())  # plan/web.py
+        return Response(body, mimetype="text/calendar",
                         headers={"Content-Disposition":
                                  'attachment; filename="trendwatch-plan.ics"'})
 

@@ -32,6 +32,7 @@ from trendwatch.store import Store
 from trendwatch.web import create_app
 
 PAGES = ["/healthz", "/", "/?status=all", "/?theme=advertising", "/backlog", "/backlog.ics",
+         "/plan", "/plan/1", "/calendar.ics",
          "/sources", "/rising", "/search?q=film", "/search?q=piala+citra+jakarta"]
 BUDGET_MS = 200.0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -44,7 +44,7 @@ def env(tmp_path, write_config, time_machine):
 
 
 def test_ics_is_valid_and_complete(env):
-    run, tmp_path, ids = env
+    run, tmp_path, _ids = env
     out = tmp_path / "calendar.ics"
     result = run("export", "--format", "ics", "--output", str(out))
     assert result.exit_code == 0 and "Wrote 3 planned posts" in result.output
@@ -57,34 +57,39 @@ def test_ics_is_valid_and_complete(env):
     assert cal["VERSION"] == "2.0" and cal["PRODID"].startswith("-//trendwatch//")
     events = list(cal.walk("VEVENT"))
     assert len(events) == 3
-    by_id = {}
+    by_suggestion = {}
     for ev in events:
-        for prop in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION"):
+        for prop in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION",
+                     "SEQUENCE"):
             assert prop in ev, prop
-        start = ev.decoded("DTSTART")
-        assert type(start) is date  # all-day: DTSTART;VALUE=DATE
-        assert ev["DTSTART"].params.get("VALUE") == "DATE" or b"DTSTART;VALUE=DATE" in raw
-        assert (ev.decoded("DTEND") - start).days == 1
         assert ev.decoded("DTSTAMP") == NOW
-        by_id[int(str(ev["UID"]).split("-")[1])] = ev
-    assert sorted(by_id) == sorted([ids[0], ids[2], ids[5]])
-    film = by_id[ids[0]]
-    assert film.decoded("DTSTART") == date(2026, 12, 4)  # moved with `plan`
-    assert str(film["SUMMARY"]) == ("Post: Film horor lokal tembus dua juta penonton di "
+        assert str(ev["UID"]).startswith("plan-")
+        assert str(ev["UID"]).endswith("@studio-uji-coba.trendwatch.invalid")
+        sid = int(str(ev["DESCRIPTION"]).rsplit("trendwatch plan item ", 1)[1])
+        by_suggestion[sid] = ev
+    # plan item ids follow acceptance order: ids[0], ids[2], ids[5]
+    film, iklan, tricky = by_suggestion[1], by_suggestion[2], by_suggestion[3]
+    # a timed event at the platform's slot (TikTok 19:00 WIB = 12:00 UTC), 1 h long
+    assert film.decoded("DTSTART") == datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # moved
+    assert film.decoded("DTEND") - film.decoded("DTSTART") == timedelta(hours=1)
+    assert film.decoded("SEQUENCE") == 1  # created, then moved once
+    assert str(film["SUMMARY"]) == ("TikTok: Film horor lokal tembus dua juta penonton di "
                                     "minggu kedua penayangan")
     assert str(film["URL"]) == "https://www.example-news.id/hiburan/film-horor-dua-juta-penonton"
     desc = str(film["DESCRIPTION"])
-    assert "Theme: Film & industri film" in desc
-    assert "- TikTok video 30 detik: 3 hal yang bikin film ini beda (ramai dibahas hari ini)" \
-        in desc
-    assert "Link: https://www.example-news.id/hiburan/film-horor-dua-juta-penonton" in desc
-    # default date: the next working day after acceptance (Saturday -> Monday)
-    assert by_id[ids[2]].decoded("DTSTART") == date(2026, 11, 30)
+    for line in ("Hook: 3 hal yang bikin film ini beda", "Platform: TikTok",
+                 "Format: video 30 detik", "Stage: idea",
+                 "Link: https://www.example-news.id/hiburan/film-horor-dua-juta-penonton"):
+        assert line in desc.splitlines(), line
+    # accepted on a Saturday: Monday's TikTok slot was taken, so Tuesday's
+    assert iklan.decoded("DTSTART") == datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert iklan.decoded("SEQUENCE") == 0
+    # Instagram's slot is 12:00 WIB
+    assert tricky.decoded("DTSTART") == datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
     # commas, semicolons, quotes, newlines and emoji survive the round trip
-    tricky = by_id[ids[5]]
-    assert str(tricky["SUMMARY"]) == ('Post: Sutradara muda: "film, iklan; dan konten" '
+    assert str(tricky["SUMMARY"]) == ('Instagram: Sutradara muda: "film, iklan; dan konten" '
                                       "=SUM(A1) é 🎬")
-    assert "Apa kata kru: {A;B} (ramai, hari ini)" in str(tricky["DESCRIPTION"])
+    assert "Hook: Apa kata kru: {A;B}" in str(tricky["DESCRIPTION"])
     assert str(tricky["URL"]) == "https://www.example-news.id/a?b=1&c=(2)"
 
 
@@ -93,9 +98,11 @@ def test_ics_has_no_exotic_properties_and_stable_uids(env):
     first = run("export").stdout_bytes  # ics on stdout by default
     again = run("export").stdout_bytes
     cal = Calendar.from_ical(first)
-    allowed_cal = {"VERSION", "PRODID", "CALSCALE", "METHOD"}
+    # X-WR-CALNAME/X-PUBLISHED-TTL: the name and refresh period Google and Outlook read
+    allowed_cal = {"VERSION", "PRODID", "CALSCALE", "METHOD", "X-WR-CALNAME",
+                   "X-PUBLISHED-TTL", "REFRESH-INTERVAL"}
     allowed_ev = {"UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "URL",
-                  "TRANSP"}
+                  "TRANSP", "SEQUENCE", "LAST-MODIFIED", "STATUS"}
     assert set(cal.keys()) <= allowed_cal
     for ev in cal.walk("VEVENT"):
         assert set(ev.keys()) <= allowed_ev
@@ -122,7 +129,7 @@ def test_csv_export(env):
     rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
     assert list(rows[0]) == ["planned_for", "id", "title", "url", "theme", "theme_name",
                              "score", "sources", "angles", "why", "accepted_at", "note"]
-    assert [r["planned_for"] for r in rows] == ["2026-11-30", "2026-11-30", "2026-12-04"]
+    assert [r["planned_for"] for r in rows] == ["2026-11-30", "2026-12-01", "2026-12-04"]
     assert [int(r["id"]) for r in rows][-1] == ids[0]
     tricky = next(r for r in rows if int(r["id"]) == ids[5])
     assert tricky["title"].startswith("Sutradara muda:") and "\n" not in tricky["title"]

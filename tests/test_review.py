@@ -63,7 +63,7 @@ def test_interactive_review_walks_the_list(env):
     assert "[1/5] #1  Film horor lokal tembus dua juta penonton" in out
     assert "-> TikTok video 30 detik: 3 hal yang bikin film ini beda" in out
     assert launched == ["https://www.example-news.id/hiburan/film-horor-dua-juta-penonton"]
-    assert "Accepted 1: planned for 2026-11-30." in out
+    assert "Accepted 1: planned for 2026-11-30 19:00 (plan item 1)." in out
     assert "Rejected 2 (off-brand)." in out
     assert "Rejected 3 (wrong-theme, correct theme advertising)." in out
     assert "Snoozed 4 until 2026-11-30." in out
@@ -110,7 +110,7 @@ def test_review_with_nothing_new(env):
 def test_one_shot_verdicts(env):
     run, db, ids, _launched = env
     ok = run("review", "accept", str(ids[0]), "--date", "2026-12-03", "--note", "untuk Kamis")
-    assert ok.exit_code == 0 and "Accepted 1: planned for 2026-12-03." in ok.output
+    assert ok.exit_code == 0 and "Accepted 1: planned for 2026-12-03 19:00" in ok.output
     assert run("review", "reject", str(ids[1]), "--reason", "stale").exit_code == 0
     assert run("review", "snooze", str(ids[2]), "--date", "2026-12-07").exit_code == 0
     rows = {r["id"]: r for r in _rows(db, "select * from suggestions")}
@@ -189,15 +189,22 @@ def test_snoozed_comes_back_on_its_date(tmp_path):
 
 
 def test_plan_and_backlog(env):
+    """Accepted suggestions spread over their platform's free slots; the old
+    `plan SUGGESTION_ID DATE` form still moves one; the backlog groups by stage."""
     run, _db, ids, _launched = env
     assert run("review", "accept", str(ids[2])).exit_code == 0
     assert run("review", "accept", str(ids[0])).exit_code == 0
     moved = run("plan", str(ids[0]), "2026-12-02")
-    assert moved.exit_code == 0 and "planned for 2026-12-02 (Wed)" in moved.output
+    assert moved.exit_code == 0
+    assert "planned for 2026-12-02 (Wed) 19:00 on TikTok" in moved.output
     listing = run("backlog").output.splitlines()
-    assert listing[0].split()[:4] == ["PLANNED", "ID", "THEME", "TITLE"]
-    assert listing[1].startswith("2026-11-30 Mon") and "Kampanye iklan Lebaran" in listing[1]
-    assert listing[2].startswith("2026-12-02 Wed") and "Film horor" in listing[2]
+    assert listing[0].split() == ["ID", "WHEN", "PLATFORM", "STAGE", "OWNER"]
+    assert listing[2] == "== idea (2)"
+    # Saturday's acceptances: Monday's TikTok slot, then (moved) Wednesday
+    assert listing[3].split()[:6] == ["1", "Mon", "30", "Nov", "19:00", "TikTok"]
+    assert "Kampanye iklan Lebaran" in listing[4]
+    assert listing[6].split()[:5] == ["2", "Wed", "02", "Dec", "19:00"]
+    assert "Film horor" in listing[7]
     refused = run("plan", str(ids[1]), "2026-12-02")
     assert refused.exit_code == 1 and "is new, not accepted" in refused.output
     assert run("plan", str(ids[0]), "2/12/2026").exit_code == 2

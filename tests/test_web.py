@@ -292,7 +292,8 @@ def test_planned_date_is_editable_in_the_backlog(client, db_path):
 
     cal = icalendar.Calendar.from_ical(ics.data)
     events = [c for c in cal.walk("VEVENT")]
-    assert len(events) == 1 and str(events[0]["DTSTART"].dt) == "2026-12-07"
+    # the plan's TikTok slot, 19:00 WIB, as UTC
+    assert len(events) == 1 and str(events[0]["DTSTART"].dt) == "2026-12-07 12:00:00+00:00"
 
 
 def test_redirect_after_a_post_stays_on_this_site(client):

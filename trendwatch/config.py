@@ -177,6 +177,38 @@ class WebConfig(_Strict):
     token: str | None = None
 
 
+class PlanConfig(_Strict):
+    """``[plan]``: the content plan the team works from (see docs/planning.md)."""
+
+    #: Stage names in order; the first is where an accepted suggestion starts, the last
+    #: means "posted" (a post URL moves an item there).
+    stages: list[str] = Field(
+        default_factory=lambda: ["idea", "script", "shoot", "edit", "scheduled", "posted"],
+        min_length=2)
+    #: The team: names offered as an item's owner (any other name is accepted too).
+    team: list[str] = []
+    #: Default posting time per platform (local "HH:MM"); platforms here are the week
+    #: grid's rows, in this order.
+    slots: dict[str, Annotated[str, AfterValidator(_hhmm)]] = Field(
+        default_factory=lambda: {"TikTok": "19:00", "Instagram": "12:00", "YouTube": "17:00"})
+    #: Posting time for a platform without a slot.
+    default_slot: Annotated[str, AfterValidator(_hhmm)] = "10:00"
+    #: Calendar event length per format (the format text, case-insensitive).
+    durations: dict[str, Duration] = {}
+    #: Calendar event length for any other format.
+    default_duration: Duration = 3600.0
+
+    @field_validator("stages", "team")
+    @classmethod
+    def _distinct(cls, values: list[str]) -> list[str]:
+        cleaned = [v.strip() for v in values]
+        if any(not v for v in cleaned):
+            raise ValueError("names must not be empty")
+        if len({v.lower() for v in cleaned}) != len(cleaned):
+            raise ValueError("names must be distinct")
+        return cleaned
+
+
 class StorageConfig(_Strict):
     #: The SQLite file; default <user data dir>/trendwatch.db. --db and $TRENDWATCH_DB override.
     db: str | None = None
@@ -206,6 +238,7 @@ class Config(_Strict):
     digest: DigestConfig = DigestConfig()
     ranking: RankingConfig = RankingConfig()
     web: WebConfig = WebConfig()
+    plan: PlanConfig = PlanConfig()
     storage: StorageConfig = StorageConfig()
     themes: list[ThemeConfig] = []
     sources: list[SourceTable] = []

@@ -220,6 +220,51 @@ def m003_stories(db: Database) -> None:
                   select story_id, min(first_seen_at), max(first_seen_at) from items
                   group by story_id""")
     db["items"].create_index(["story_id", "source"], if_not_exists=True)
+def m004_plan(db: Database) -> None:
+    """The content plan: one item per planned post, and every change to it kept.
+
+    Items of suggestions accepted before this migration are created on first read by
+    ``trendwatch.plan.items.sync`` (it needs the config's slots; a migration has none)."""
+    db["plan_items"].create({
+        "id": int,
+        "suggestion_id": int,    # the accepted suggestion, if it came from one
+        "item_id": int,          # the stored item (search result, held-back item), if any
+        "origin": str,           # suggestion | search | rising | held-back | manual
+        "title": str,            # the headline or topic, copied so it reads alone
+        "url": str,              # the story's link
+        "platform": str,         # the chosen angle: platform ...
+        "format": str,           # ... format ...
+        "hook": str,             # ... and hook (editable text)
+        "angle": str,            # the angle in the team's words
+        "planned_date": str,     # YYYY-MM-DD in the brand's time zone
+        "planned_time": str,     # HH:MM in the brand's time zone; null = no time yet
+        "stage": str,            # one of [plan] stages
+        "owner": str,            # who makes it (a name from [plan] team, or any text)
+        "caption": str,
+        "hashtags": str,
+        "notes": str,
+        "post_url": str,         # the published post (recorded when posted)
+        "posted_at": str,        # ISO 8601 UTC, when the post URL was recorded
+        "archived_at": str,      # ISO 8601 UTC; taken off the plan (kept, never deleted)
+        "sequence": int,         # iCalendar SEQUENCE: +1 on every change
+        "created_at": str,
+        "updated_at": str,
+    }, pk="id", not_null={"title", "stage", "origin"},
+        defaults={"sequence": 0, "origin": "suggestion"})
+    db["plan_items"].create_index(["suggestion_id"], unique=True)
+    db["plan_items"].create_index(["planned_date"])
+    db["plan_items"].create_index(["post_url"])
+
+    db["plan_history"].create({
+        "id": int,
+        "plan_item_id": int,
+        "at": str,               # ISO 8601 UTC
+        "who": str,              # the person (CLI --who / $USER, the web page's name)
+        "field": str,            # the column changed ("created", "archived", "sent" too)
+        "old": str,              # the value before (text; null = empty)
+        "new": str,              # the value after
+    }, pk="id", foreign_keys=[("plan_item_id", "plan_items", "id")])
+    db["plan_history"].create_index(["plan_item_id", "id"])
 
 
 def apply(db: Database) -> None:

@@ -1,4 +1,4 @@
-"""Commands: suggestions, review, backlog, plan, export, digest.
+"""Commands: suggestions, review, export, digest (``plan`` and ``backlog``: cli/plan.py).
 
 ``suggestions`` and ``review`` only read and write the database: they never import
 scikit-learn, so they start fast and work while the daemon runs.
@@ -147,16 +147,25 @@ def suggestions(app: App, day: date | None, theme: str | None, status: str,
 
 def _verdict(app: App, suggestion_id: int, verdict: str, **kwargs: Any) -> dict[str, Any]:
     from ..feedback import record_verdict
+    from ..plan.items import after_verdict
 
     config = app.config
-    return record_verdict(app.store, suggestion_id, verdict, tz=config.brand.tz,
-                          valid_themes={t.id for t in config.themes}, **kwargs)
+    result = record_verdict(app.store, suggestion_id, verdict, tz=config.brand.tz,
+                            valid_themes={t.id for t in config.themes}, **kwargs)
+    # the plan follows the verdict: an accepted suggestion gets its platform's next free
+    # slot (or the date given), a rejected/snoozed one leaves the plan
+    _item, result["warnings"] = after_verdict(app.store, config, result,
+                                              planned_for=kwargs.get("planned_for"))
+    return result
 
 
 def _done_message(result: dict[str, Any]) -> str:
     sid = result["suggestion_id"]
     if result["verdict"] == "accept":
-        return f"Accepted {sid}: planned for {result['planned_for']}."
+        when = result["planned_for"] + (f" {result['planned_time']}"
+                                        if result.get("planned_time") else "")
+        text = f"Accepted {sid}: planned for {when} (plan item {result['plan_item_id']})."
+        return "\n".join([text, *(f"warning: {w}" for w in result.get("warnings", []))])
     if result["verdict"] == "snooze":
         return f"Snoozed {sid} until {result['snoozed_until']}."
     label = f", correct theme {result['theme']}" if result["reason"] == "wrong-theme" else ""
@@ -306,55 +315,7 @@ def snooze(app: App, suggestion_id: int, day: date | None, note: str | None) -> 
                                       note=note)))
 
 
-# -- backlog, plan, export ---------------------------------------------------------------
-
-
-@click.command()
-@click.option("--since", type=DATE, default=None, help="Only posts planned on or after this.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-              show_default=True, help="Output format.")
-@pass_app
-def backlog(app: App, since: date | None, fmt: str) -> None:
-    """List accepted suggestions (the content backlog) by planned post date."""
-    from ..queries import backlog as load_backlog
-    from ..render import clean_line, fit
-
-    rows = load_backlog(app.store, app.config, since=since)
-    if fmt != "table":
-        if fmt == "json":
-            from ..queries import as_records
-
-            records = as_records(rows)
-            for rec, row in zip(records, rows, strict=True):
-                rec["accepted_at"] = row["accepted_at"]
-            click.echo(json.dumps(records, ensure_ascii=False, indent=2))
-        else:
-            click.echo(format_rows(rows, fmt, "Content backlog"))
-        return
-    if not rows:
-        click.echo("The backlog is empty: accept suggestions with `trendwatch review`.",
-                   err=True)
-        return
-    width = _width()
-    head = f"{'PLANNED':<14} {'ID':>5}  {'THEME':<16} "
-    click.echo(head + "TITLE")
-    for r in rows:
-        planned = date.fromisoformat(r["planned_for"]).strftime("%Y-%m-%d %a")
-        title = fit(clean_line(r["title"]), width - len(head)).rstrip()
-        click.echo(f"{planned:<14} {r['id']:>5}  {fit(clean_line(r['theme'] or '-'), 16)} "
-                   f"{title}")
-
-
-@click.command()
-@click.argument("suggestion_id", type=int)
-@click.argument("day", metavar="YYYY-MM-DD", type=DATE)
-@pass_app
-def plan(app: App, suggestion_id: int, day: date) -> None:
-    """Set the planned post date of accepted suggestion ID (the content calendar)."""
-    from ..feedback import set_planned_for
-
-    set_planned_for(app.store, suggestion_id, day)
-    click.echo(f"Suggestion {suggestion_id} planned for {day:%Y-%m-%d (%a)}.")
+# -- export, digest ---------------------------------------------------------------------
 
 
 @click.command()
@@ -365,17 +326,26 @@ def plan(app: App, suggestion_id: int, day: date) -> None:
 @click.option("--since", type=DATE, default=None, help="Only posts planned on or after this.")
 @pass_app
 def export(app: App, fmt: str, output: str | None, since: date | None) -> None:
-    """Export the content calendar (accepted suggestions on their planned dates).
+    """Export the content calendar: the plan as .ics, or accepted suggestions as CSV.
 
-    The .ics file has one all-day event per post, with the angles and the link in its
-    description; import it into Google Calendar or Outlook (importing again updates the
-    same events).
+    The .ics file has one event per plan item at its planned time (all day when it has
+    none), lasting its format's [plan] duration, with hook, angle, stage, owner and link
+    in its description; import it into Google Calendar or Outlook (importing again updates
+    the same events). `serve` also publishes it as a calendar to subscribe to.
     """
-    from ..calendar_export import to_csv, to_ics
+    from ..calendar_export import to_csv
     from ..queries import backlog as load_backlog
 
-    rows = load_backlog(app.store, app.config, since=since)
-    data = to_ics(rows, app.config) if fmt == "ics" else to_csv(rows).encode("utf-8")
+    if fmt == "ics":
+        from ..plan import items
+        from ..plan.calendar import to_ics
+
+        items.sync(app.store, app.config)
+        rows = items.list_items(app.store, start=since)
+        data = to_ics(rows, app.config)
+    else:
+        rows = load_backlog(app.store, app.config, since=since)
+        data = to_csv(rows).encode("utf-8")
     if output is None:
         click.echo(data, nl=False)  # bytes: written to the binary stream as they are
         return
@@ -423,5 +393,5 @@ def digest(app: App, day: date | None, send: bool, show: str) -> None:
 
 
 def register(cli: click.Group) -> None:
-    for command in (suggestions, review, backlog, plan, export, digest):
+    for command in (suggestions, review, export, digest):
         cli.add_command(command)

@@ -24,7 +24,8 @@ from .app import App, pass_app
 @pass_app
 def serve(app: App, host: str | None, port: int | None, open_browser: bool,
           threads: int) -> None:
-    """Serve the web page: today's list, verdicts, backlog, sources, rising topics, search.
+    """Serve the web page: today's list, verdicts, the content plan, sources, rising topics,
+    search; and the plan as a calendar to subscribe to (/calendar.ics).
 
     It reads the same database the daemon writes, so run it beside `trendwatch run`. It
     listens on 127.0.0.1 unless told otherwise; to reach it from another machine set a
@@ -49,6 +50,10 @@ def serve(app: App, host: str | None, port: int | None, open_browser: bool,
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{server.effective_port}/"  # type: ignore[union-attr]
     click.echo(f"trendwatch web page on {url} (database {app.db_path}); Ctrl+C stops it.")
+    # the content plan as a calendar to subscribe to; its key (with a token) is shown on
+    # the Plan page only, never in a log
+    click.echo(f"content plan calendar: {url}calendar.ics"
+               + (" (add ?token=... from the Plan page)" if config.web.token else ""))
     sys.stdout.flush()
     if open_browser:
         threading.Timer(0.3, webbrowser.open, args=(url,)).start()

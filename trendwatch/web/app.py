@@ -106,6 +106,9 @@ def create_app(store_path: str | Path, config: Config) -> Flask:
     _install_security(app, config)
     _install_template_helpers(app, config)
     _install_routes(app, config, stores)
+    from ..plan.web import register as register_plan
+
+    register_plan(app, config, stores)  # the Plan page, calendar feed, send to team
     return app
 
 
@@ -113,6 +116,8 @@ def create_app(store_path: str | Path, config: Config) -> Flask:
 
 
 def _install_security(app: Flask, config: Config) -> None:
+    from ..plan.web import PUBLIC_ENDPOINTS as PLAN_PUBLIC  # the calendar checks its token
+
     token = config.web.token
 
     @app.before_request
@@ -126,7 +131,7 @@ def _install_security(app: Flask, config: Config) -> None:
                 abort(403, "This form was sent from another site.")
             if not security.same_token(request.form.get("csrf_token"), session.get("csrf")):
                 abort(400, "This form has expired. Reload the page and try again.")
-        public = request.endpoint in ("login", "static", "healthz")
+        public = request.endpoint in ("login", "static", "healthz", *PLAN_PUBLIC)
         if token and not public and session.get("auth") != security.token_fingerprint(token):
             if request.method != "GET":
                 abort(403, "Please log in first.")
@@ -289,41 +294,50 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
             return _back()
         except sqlite3.OperationalError as err:
             return _busy(err)
+        from ..plan.items import after_verdict
+
+        # the plan follows: accepted -> a plan item in a free slot; rejected -> off the plan
+        try:
+            _item, warnings = after_verdict(store, config, done,
+                                            planned_for=done["planned_for"]
+                                            if form.get("planned_for") else None, who="web")
+        except sqlite3.OperationalError as err:  # the verdict is stored; the plan's next
+            log.warning("web: plan not updated, database busy: %s", err)  # read catches up
+            warnings = []
         flash(_verdict_message(done, row["title"]), "ok")
+        for w in warnings:
+            flash(f"Planned, but: {w}.", "warning")
         return _back()
 
     @app.post("/suggestions/<int:sid>/plan")
     def plan(sid: int) -> Any:
-        from ..feedback import set_planned_for
+        from ..plan.items import move_suggestion
 
         try:
-            set_planned_for(stores.get(), sid, request.form.get("planned_for", ""))
+            _item, warnings = move_suggestion(stores.get(), config, sid,
+                                              request.form.get("planned_for", ""), who="web")
         except TrendwatchError as err:
             flash(str(err), "error")
             return _back()
         except sqlite3.OperationalError as err:
             return _busy(err)
         flash("Planned date saved.", "ok")
+        for w in warnings:
+            flash(f"Saved, but: {w}.", "warning")
         return _back()
 
     @app.get("/backlog")
     def backlog() -> Any:
-        rows = queries.backlog(stores.get(), config)
-        today = queries.today(tz)
-        # Verdict buttons here too: a mis-tapped Accept is taken back from the backlog.
-        return render_template("backlog.html", rows=rows, today=today,
-                               snooze_choices=_snooze_choices(today),
-                               ics=_calendar_export() is not None)
+        from ..plan.web import backlog_context
+
+        return render_template("backlog.html", **backlog_context(stores.get(), config))
 
     @app.get("/backlog.ics")
     def backlog_ics() -> Any:
-        export = _calendar_export()
-        if export is None:
-            abort(404)
-        body = export(queries.backlog(stores.get(), config), config)
+        body = app.extensions["trendwatch_plan_feed"](stores.get())  # plan/web.py
         return Response(body, mimetype="text/calendar",
                         headers={"Content-Disposition":
-                                 'attachment; filename="trendwatch-backlog.ics"'})
+                                 'attachment; filename="trendwatch-plan.ics"'})
 
     @app.get("/sources")
     def sources() -> Any:
@@ -423,15 +437,6 @@ def _busy(err: Exception) -> Any:
     flash("Not saved: the database is busy (the daemon is writing). Try again in a moment.",
           "error")
     return _back()
-
-
-def _calendar_export() -> Any:
-    """``to_ics(rows, config)`` of the calendar module, or None in a build without it."""
-    try:
-        from ..calendar_export import to_ics
-    except ImportError:
-        return None
-    return to_ics
 
 
 class RisingCache:

@@ -220,6 +220,9 @@ def m003_stories(db: Database) -> None:
                   select story_id, min(first_seen_at), max(first_seen_at) from items
                   group by story_id""")
     db["items"].create_index(["story_id", "source"], if_not_exists=True)
+
+
+@migrations()
 def m004_plan(db: Database) -> None:
     """The content plan: one item per planned post, and every change to it kept.
 

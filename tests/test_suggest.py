@@ -68,7 +68,8 @@ def test_daily_list_shows_theme_score_why_and_angles(store, config):
         assert 0 < r["score"] <= 1 and r["relevance"] >= config.ranking.min_relevance
         assert r["why"] and 1 <= len(r["angles"]) <= 3
         assert {"platform", "format", "hook", "why_now"} <= set(r["angles"][0])
-        assert set(r["signals"]) == {"trend", "momentum", "recency", "novelty", "sources"}
+        assert set(r["signals"]) == {"trend", "momentum", "recency", "novelty", "sources",
+                                     "new_sources"}
     themes = {r["theme"] for r in rows}
     assert {"film-industry", "behind-the-scenes", "advertising"} <= themes
     items = {r["item_id"] for r in rows}
@@ -149,7 +150,13 @@ def test_training_labels_follow_the_verdicts(store, config):
                    theme="social-trends", now=NOW)
     record_verdict(store, rows[ids[3]]["id"], "snooze", now=NOW)
     labels = {r["item_id"]: r["theme"] for r in training_labels(store)}
-    assert labels == {ids[0]: rows[ids[0]]["theme"], ids[1]: None, ids[2]: "social-trends"}
+    # a verdict on a story labels every item of it (the horror film: items 1-3)
+    story = [r["id"] for r in store.query(
+        "select id from items where story_id = (select story_id from items where id = ?)",
+        [ids[0]])]
+    assert labels == {**dict.fromkeys(story, rows[ids[0]]["theme"]), ids[1]: None,
+                      ids[2]: "social-trends"}
+    assert len(story) == 3
 
 
 def test_the_latest_verdict_decides_the_label_snooze_and_bare_other_teach_nothing(

@@ -168,6 +168,8 @@ class RankingConfig(_Strict):
     retrain_every: Duration = 6 * 3600.0
     #: Only items first seen this recently are candidates for the daily list.
     window: Duration = 2 * 86400.0
+    #: How much range beats score when filling the list's slots (0 = best score only).
+    diversity: float = Field(0.3, ge=0, le=1)
 
 
 class WebConfig(_Strict):

@@ -181,6 +181,10 @@ def training_labels(store: Store) -> list[dict[str, Any]]:
         from feedback f join items i on i.id = f.item_id
         where f.id in (select max(id) from feedback group by item_id)
         order by f.id""")
-    return [{"item_id": r["item_id"], "title": r["title"], "summary": r["summary"],
-             "theme": r["theme"], "verdict": r["verdict"], "reason": r["reason"]}
-            for r in rows if teaches(r["verdict"], r["reason"], r["theme"])]
+    from .stories import story_labels
+
+    # a verdict on a story labels every item of it (trendwatch.stories.story_labels)
+    return story_labels(store, [
+        {"item_id": r["item_id"], "title": r["title"], "summary": r["summary"],
+         "theme": r["theme"], "verdict": r["verdict"], "reason": r["reason"]}
+        for r in rows if teaches(r["verdict"], r["reason"], r["theme"])])

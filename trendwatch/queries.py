@@ -28,7 +28,7 @@ STATUS_FILTERS = (*STATUSES, "all")
 SUGGESTION_KEYS = (
     "id", "item_id", "list_date", "title", "url", "source", "sources", "theme", "theme_name",
     "score", "relevance", "signals", "why", "angles", "status", "first_seen", "published_at",
-    "planned_for", "snoozed_until", "reason", "note", "updated_at",
+    "planned_for", "snoozed_until", "reason", "note", "updated_at", "story",
 )
 
 #: Days the specialist works (Mon-Fri): a default planned post date or snooze lands on one.
@@ -127,6 +127,7 @@ def _row(r: dict[str, Any], config: Config | None) -> dict[str, Any]:
         "reason": r["last_reason"],
         "note": r["last_note"],
         "updated_at": r["updated_at"],
+        "story_id": r["story_id"] if r["story_id"] is not None else r["item_id"],
     }
 
 
@@ -170,7 +171,22 @@ def list_suggestions(store: Store, config: Config, *, list_date: str | date | No
             raise TrendwatchError(f"limit: {limit} must be 0 or more")
         sql += " limit ?"
         params.append(limit)
-    return [_row(r, config) for r in store.db.query(sql, params)]
+    return with_stories(store, [_row(r, config) for r in store.db.query(sql, params)])
+
+
+def with_stories(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add each row's ``story`` card (:func:`trendwatch.stories.story_cards`), read in one
+    pass for the whole list; ``sources`` becomes every source of the story."""
+    from .stories import story_cards
+
+    ids = {r["story_id"] for r in rows if r.get("story_id") is not None}
+    cards = story_cards(store, ids) if ids else {}
+    for r in rows:
+        card = cards.get(r.pop("story_id", None) or -1)
+        r["story"] = card
+        if card:
+            r["sources"] = sorted(set(r["sources"]) | set(card["sources"]))
+    return rows
 
 
 def get_suggestion(store: Store, suggestion_id: int,
@@ -179,7 +195,7 @@ def get_suggestion(store: Store, suggestion_id: int,
     row = next(store.db.query(_SELECT + " where s.id = ?", [suggestion_id]), None)
     if row is None:
         raise TrendwatchError(f"no suggestion with id {suggestion_id}")
-    return _row(row, config)
+    return with_stories(store, [_row(row, config)])[0]
 
 
 def effective_planned_for(row: dict[str, Any], accepted_at: str | None, tz: tzinfo) -> str:
@@ -204,6 +220,7 @@ def backlog(store: Store, config: Config, *, since: str | date | None = None
         row["accepted_at"] = r["accepted_at"]
         row["planned_for"] = effective_planned_for(row, r["accepted_at"], config.brand.tz)
         out.append(row)
+    with_stories(store, out)
     start = parse_date(since, "since")
     if start:
         out = [r for r in out if r["planned_for"] >= start.isoformat()]

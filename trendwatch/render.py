@@ -155,9 +155,11 @@ def _env(markdown: bool) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    from .stories import growth_text
+
     env.filters.update(md=md_escape, mdlink=md_link, safe_url=safe_url, line=clean_line,
                        signals=signal_text, rising_label=rising_label,
-                       rising_detail=rising_detail)
+                       rising_detail=rising_detail, growth=growth_text)
     return env
 
 

@@ -12,8 +12,10 @@
 3. **Signals and score**: trend, momentum, recency, novelty and the weighted score of
    :mod:`trendwatch.ranking.signals` (the formula is documented there and in
    ``models/README.md``).
-4. **One suggestion per story** (the best-scoring item of it), best first, up to
-   ``[digest] size`` including the suggestions of that day already reviewed.
+4. **One suggestion per story** (the best-scoring item of it; stories group items of any
+   source about one event, :mod:`trendwatch.stories`), up to ``[digest] size`` including
+   the suggestions of that day already reviewed, the slots filled for range
+   (:mod:`trendwatch.ranking.diversity`, ``[ranking] diversity``), best first.
 5. **Angles** from the ``generate_angles`` plugins (the template one is built in).
 6. **Upsert** the ``suggestions`` rows of ``list_date`` (the brand-timezone date): a row
    whose status is not ``new`` is never touched; ``new`` rows that dropped out of the list
@@ -297,6 +299,7 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
         trend_scores,
     )
     from .ranking.text import key_phrases
+    from .stories import GROWTH_HOURS
 
     now = now or utcnow()
     day = _list_date(config, now, list_date)
@@ -320,24 +323,33 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                   and (r["relevance"] or 0) >= ranking.min_relevance]
     stories = sorted({r["story"] for r in candidates})
     n_sources: dict[int, int] = {}
+    new_sources: dict[int, int] = {}
+    recent = iso(now - timedelta(hours=GROWTH_HOURS))
     for start in range(0, len(stories), 500):
         part = stories[start:start + 500]
         marks = ",".join("?" * len(part))
+        # sources of each story, and those that carried it only in the last hours
         for r in store.query(f"""select coalesce(story_id, id) as story,
-                                 count(distinct source) as n from items
+                                 count(distinct source) as n,
+                                 count(distinct case when first_seen_at < ? then source end)
+                                   as before
+                                 from items
                                  where coalesce(story_id, id) in ({marks})
-                                 group by coalesce(story_id, id)""", part):
+                                 group by coalesce(story_id, id)""", [recent, *part]):
             n_sources[r["story"]] = r["n"]
+            new_sources[r["story"]] = r["n"] - r["before"]
     recent_words = _recent_suggested_words(store, day)
 
     best: dict[int, dict[str, Any]] = {}
     for r in candidates:
         published = parse_iso(r["published_at"]) or parse_iso(r["first_seen_at"])
         signals = {"trend": trend.get(r["id"], 0.0),
-                   "momentum": momentum(n_sources.get(r["story"], 1)),
+                   "momentum": momentum(n_sources.get(r["story"], 1),
+                                        new_sources.get(r["story"], 1)),
                    "recency": recency(published, now, ranking.half_life),
                    "novelty": novelty(r["title"] or "", recent_words),
-                   "sources": n_sources.get(r["story"], 1)}
+                   "sources": n_sources.get(r["story"], 1),
+                   "new_sources": new_sources.get(r["story"], 1)}
         score = suggestion_score(r["relevance"], signals, ranking.weights)
         if r["story"] not in best or score > best[r["story"]]["score"]:
             best[r["story"]] = {**r, "signals": signals, "score": score}
@@ -347,7 +359,11 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
         [day])}
     reviewed_today = sum(1 for r in existing.values() if r["status"] != "new")
     room = max(0, config.digest.size - reviewed_today)
-    chosen = sorted(best.values(), key=lambda c: (-c["score"], c["id"]))[:room]
+    from .ranking.diversity import pick
+
+    # range: the slots go to stories that differ (MMR, [ranking] diversity); shown by score
+    chosen = sorted(pick(list(best.values()), room, ranking.diversity),
+                    key=lambda c: (-c["score"], c["id"]))
     explained = _explain(store, config, model, [c for c in chosen if c["why"] is None]) \
         if model is not None else {}
     for c in chosen:

@@ -49,6 +49,7 @@ def _width() -> int:
 
 def _table(rows: list[dict[str, Any]]) -> str:
     from ..render import clean_line, fit, signal_text
+    from ..stories import growth_text
 
     width = _width()
     head = f"{'ID':>5} {'SCORE':>5}  {'THEME':<16} "
@@ -59,6 +60,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
         title = fit(clean_line(r["title"]), title_w).rstrip()
         out.append(f"{r['id']:>5} {r['score']:>5.2f}  {fit(theme, 16)} {title}")
         detail = [", ".join(r["sources"])]
+        if r.get("story") and r["story"]["n_items"] > 1:
+            detail.append(growth_text(r["story"]))
         if r["why"]:
             detail.append("why: " + ", ".join(clean_line(w) for w in r["why"]))
         signals = signal_text(r["signals"], ("momentum", "trend"))  # the rest: --format

@@ -214,8 +214,10 @@ def _install_template_helpers(app: Flask, config: Config) -> None:
             return str(value)
         return f"{value:.2f}" if isinstance(value, float) else str(value)
 
+    from ..stories import growth_text
+
     app.jinja_env.filters.update(local=local_time, nice_date=nice_date, percent=percent,
-                                 number=number, safe_url=safe_url)
+                                 number=number, safe_url=safe_url, growth=growth_text)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -307,6 +309,21 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         flash(_verdict_message(done, row["title"]), "ok")
         for w in warnings:
             flash(f"Planned, but: {w}.", "warning")
+        return _back()
+
+    @app.post("/stories/items/<int:item_id>/split")
+    def split_story_item(item_id: int) -> Any:
+        """"Not the same story": the item leaves its story for good."""
+        from ..stories import split_item
+
+        try:
+            split_item(stores.get(), item_id)
+        except TrendwatchError as err:
+            flash(str(err), "error")
+            return _back()
+        except sqlite3.OperationalError as err:
+            return _busy(err)
+        flash("Taken out of the story: it is a story of its own now.", "ok")
         return _back()
 
     @app.post("/suggestions/<int:sid>/plan")

@@ -577,3 +577,13 @@ def test_big_documents_are_parsed_one_allowance_at_a_time(monkeypatch):
     for t in threads:
         t.join(10)
     assert most[0] == 1  # 800 + 800 > 1000: one at a time, and the big one got in alone
+
+
+def test_the_unit_does_not_restart_into_a_bad_config(cli, write_config, minimal_themes,
+                                                     tmp_path):
+    unit = (Path(__file__).parent.parent / "contrib" / "trendwatch.service").read_text()
+    prevented = [line.split("=", 1)[1].split() for line in unit.splitlines()
+                 if line.startswith("RestartPreventExitStatus=")]
+    path = write_config('[fetch]\nevery = "5 minutez"\n' + minimal_themes)
+    result = cli("--config", str(path), "--db", str(tmp_path / "tw.db"), "run")
+    assert [str(result.exit_code)] in prevented  # a config error ends the restarts

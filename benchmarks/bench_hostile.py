@@ -1,7 +1,7 @@
 """Benchmark: what a hostile-sized source costs, before and after issue 17's bounds.
 
     python benchmarks/bench_hostile.py [--items 200000] [--rows 1000000] [--feeds 6]
-                                       [--before-rev 1ec7406] [--cases abcd]
+                                       [--before-rev 1ec7406] [--cases abcde]
 
 Generates (into a temp dir, nothing kept):
 
@@ -18,7 +18,9 @@ user + system time):
     through ``trendwatch.testing.run_source``;
 (c) ``--feeds`` copies of the big feed served on 127.0.0.1 and fetched by the real CLI
     (``trendwatch fetch``, the daemon's pipeline): peak RSS of the largest process, CPU,
-    items stored, and each source's status (none may be abandoned).
+    items stored, and each source's status (none may be abandoned);
+(d) eight 13.8 MB full-text feeds (500 items of ~26 KB) the same way;
+(e) (c) through ``trendwatch run --once``, which also runs the ranking child process.
 
 Targets (issue 17): one source ≤ 150 MB peak RSS and ≤ 5 s CPU; the 1,000,000-row CSV
 ≤ 150 MB with the cap reported; six big feeds: no process over 250 MB, items stored.
@@ -153,7 +155,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=6)
     parser.add_argument("--before-rev", default="1ec7406",
                         help="git revision whose plugins/csv_import.py is the 'before'")
-    parser.add_argument("--cases", default="abcd", help="which of the cases to run")
+    parser.add_argument("--cases", default="abcde", help="which of the cases to run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="tw-hostile-") as tmp_name:
@@ -176,6 +178,10 @@ def main() -> None:
             print(f"(d) `trendwatch fetch` of 8 full-text feeds at once, "
                   f"{len(text) / 1e6:.1f} MB and 500 long items each")
             daemon_case(tmp, text, 8)
+        if "e" in args.cases:
+            print(f"(e) `trendwatch run --once` (fetch + the ranking child) of the "
+                  f"{args.feeds} big feeds of (c)")
+            daemon_case(tmp, body, args.feeds, command=["run", "--once"])
 
 
 def csv_case(tmp: Path, rows: int, rev: str) -> None:
@@ -195,7 +201,7 @@ def csv_case(tmp: Path, rows: int, rev: str) -> None:
     show("after: csv_import", child(CSV_RUN, str(imports), "-"))
 
 
-def daemon_case(tmp: Path, body: bytes, n: int) -> None:
+def daemon_case(tmp: Path, body: bytes, n: int, command: list[str] | None = None) -> None:
     gz = gzip.compress(body, 6)  # the fetcher asks for gzip, as feed servers answer
     for old in tmp.glob("daemon.db*"):
         old.unlink()
@@ -212,7 +218,8 @@ def daemon_case(tmp: Path, body: bytes, n: int) -> None:
         exe = Path(sys.executable).with_name("trendwatch")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        proc = subprocess.Popen([str(exe), "--config", str(cfg), "--db", str(db), "fetch"],
+        proc = subprocess.Popen([str(exe), "--config", str(cfg), "--db", str(db),
+                                 *(command or ["fetch"])],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                 env={**os.environ, "NO_COLOR": "1"})
         tree = TreeRss(proc.pid)

@@ -69,7 +69,7 @@ _local = threading.local()
 PARSE_BYTES_AT_ONCE = 16_000_000
 
 #: Longest wait for the allowance (seconds).
-MAX_PARSE_WAIT = 30.0
+MAX_PARSE_WAIT = 60.0
 
 _gate = threading.Condition()
 _parsing = 0

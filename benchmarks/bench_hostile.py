@@ -1,7 +1,7 @@
 """Benchmark: what a hostile-sized source costs, before and after issue 17's bounds.
 
     python benchmarks/bench_hostile.py [--items 200000] [--rows 1000000] [--feeds 6]
-                                       [--before-rev 1ec7406] [--cases abc]
+                                       [--before-rev 1ec7406] [--cases abcde]
 
 Generates (into a temp dir, nothing kept):
 
@@ -18,7 +18,9 @@ user + system time):
     through ``trendwatch.testing.run_source``;
 (c) ``--feeds`` copies of the big feed served on 127.0.0.1 and fetched by the real CLI
     (``trendwatch fetch``, the daemon's pipeline): peak RSS of the largest process, CPU,
-    items stored, and each source's status (none may be abandoned).
+    items stored, and each source's status (none may be abandoned);
+(d) eight 13.8 MB full-text feeds (500 items of ~26 KB) the same way;
+(e) (c) through ``trendwatch run --once``, which also runs the ranking child process.
 
 Targets (issue 17): one source ≤ 150 MB peak RSS and ≤ 5 s CPU; the 1,000,000-row CSV
 ≤ 150 MB with the cap reported; six big feeds: no process over 250 MB, items stored.
@@ -115,6 +117,19 @@ def big_feed(n: int) -> bytes:
             f"</channel></rss>").encode()
 
 
+def full_text_feed(n: int) -> bytes:
+    """~26 KB of escaped HTML per item: 500 items are a 13 MB archive feed."""
+    para = ("&lt;p&gt;Film horor lokal tembus dua juta penonton; sutradara muda bicara "
+            "tentang produksi, festival dan &lt;a href='https://x.example/'&gt;bioskop"
+            "&lt;/a&gt; di kota kecil.&lt;/p&gt;\n") * 150
+    items = "".join(f"<item><title>Artikel panjang {i}</title><guid>a{i}</guid>"
+                    f"<link>https://arsip.example/{i}</link><description>{para}"
+                    f"</description></item>\n" for i in range(n))
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+            f"<title>Arsip</title><link>https://arsip.example/</link>\n{items}"
+            f"</channel></rss>").encode()
+
+
 def big_csv(path: Path, n: int) -> None:
     with path.open("w") as f:
         f.write("title,views\n")
@@ -140,7 +155,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=6)
     parser.add_argument("--before-rev", default="1ec7406",
                         help="git revision whose plugins/csv_import.py is the 'before'")
-    parser.add_argument("--cases", default="abc", help="which of the cases to run")
+    parser.add_argument("--cases", default="abcde", help="which of the cases to run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="tw-hostile-") as tmp_name:
@@ -156,7 +171,17 @@ def main() -> None:
         if "b" in args.cases:
             csv_case(tmp, args.rows, args.before_rev)
         if "c" in args.cases:
+            print(f"(c) `trendwatch fetch` of {args.feeds} such feeds at once")
             daemon_case(tmp, body, args.feeds)
+        if "d" in args.cases:
+            text = full_text_feed(500)
+            print(f"(d) `trendwatch fetch` of 8 full-text feeds at once, "
+                  f"{len(text) / 1e6:.1f} MB and 500 long items each")
+            daemon_case(tmp, text, 8)
+        if "e" in args.cases:
+            print(f"(e) `trendwatch run --once` (fetch + the ranking child) of the "
+                  f"{args.feeds} big feeds of (c)")
+            daemon_case(tmp, body, args.feeds, command=["run", "--once"])
 
 
 def csv_case(tmp: Path, rows: int, rev: str) -> None:
@@ -176,8 +201,10 @@ def csv_case(tmp: Path, rows: int, rev: str) -> None:
     show("after: csv_import", child(CSV_RUN, str(imports), "-"))
 
 
-def daemon_case(tmp: Path, body: bytes, n: int) -> None:
+def daemon_case(tmp: Path, body: bytes, n: int, command: list[str] | None = None) -> None:
     gz = gzip.compress(body, 6)  # the fetcher asks for gzip, as feed servers answer
+    for old in tmp.glob("daemon.db*"):
+        old.unlink()
     feeds = [Feed(f"big-{k}", f"/big-{k}.xml", "rss", body, 200_000, "application/rss+xml",
                   etag=f'"big-{k}"', last_modified="Mon, 30 Nov 2026 08:00:00 GMT", gz=gz)
              for k in range(n)]
@@ -191,7 +218,8 @@ def daemon_case(tmp: Path, body: bytes, n: int) -> None:
         exe = Path(sys.executable).with_name("trendwatch")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        proc = subprocess.Popen([str(exe), "--config", str(cfg), "--db", str(db), "fetch"],
+        proc = subprocess.Popen([str(exe), "--config", str(cfg), "--db", str(db),
+                                 *(command or ["fetch"])],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                 env={**os.environ, "NO_COLOR": "1"})
         tree = TreeRss(proc.pid)
@@ -205,9 +233,8 @@ def daemon_case(tmp: Path, body: bytes, n: int) -> None:
                                   ).fetchall()
             statuses = conn.execute("select name, last_status, last_error from sources"
                                     ).fetchall()
-        print(f"(c) `trendwatch fetch` of {n} such feeds at once (exit {proc.returncode})")
-        print(f"  largest process peak RSS {largest:.1f} MB (all together {together:.1f} MB), "
-              f"CPU {cpu:.2f} s, wall {wall:.1f} s")
+        print(f"  exit {proc.returncode}; largest process peak RSS {largest:.1f} MB "
+              f"(all together {together:.1f} MB), CPU {cpu:.2f} s, wall {wall:.1f} s")
         print(f"  items stored: {sum(c for _, c in stored):,} "
               f"({', '.join(f'{s}={c}' for s, c in sorted(stored))})")
         print(f"  statuses: {', '.join(sorted({s for _, s, _ in statuses}))}; abandoned: "

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -549,3 +550,40 @@ def test_the_daemon_follows_a_valid_edit_and_keeps_its_config_on_an_invalid_one(
         assert "CONFIG" not in after.stdout and "dua" in after.stdout
     finally:
         daemon.shutdown()
+
+
+def test_big_documents_are_parsed_one_allowance_at_a_time(monkeypatch):
+    import threading
+
+    from trendwatch import budget
+
+    monkeypatch.setattr(budget, "PARSE_BYTES_AT_ONCE", 1000)
+    inside, most = [0], [0]
+    lock = threading.Lock()
+
+    def parse(size: int) -> None:
+        with budget.parse_slot(size):
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.05)
+            with lock:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=parse, args=(800,)) for _ in range(4)]
+    threads.append(threading.Thread(target=parse, args=(5000,)))  # bigger than it all
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert most[0] == 1  # 800 + 800 > 1000: one at a time, and the big one got in alone
+
+
+def test_the_unit_does_not_restart_into_a_bad_config(cli, write_config, minimal_themes,
+                                                     tmp_path):
+    unit = (Path(__file__).parent.parent / "contrib" / "trendwatch.service").read_text()
+    prevented = [line.split("=", 1)[1].split() for line in unit.splitlines()
+                 if line.startswith("RestartPreventExitStatus=")]
+    path = write_config('[fetch]\nevery = "5 minutez"\n' + minimal_themes)
+    result = cli("--config", str(path), "--db", str(tmp_path / "tw.db"), "run")
+    assert [str(result.exit_code)] in prevented  # a config error ends the restarts

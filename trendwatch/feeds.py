@@ -24,6 +24,7 @@ import feedparser
 from . import jsonstream
 from .api import Item, Response
 from .budget import current as current_budget
+from .budget import parse_slot
 from .errors import SourceError
 from .text import plain_text
 
@@ -187,8 +188,14 @@ def parse_feed(resp: Response, now: datetime, entry_hook: EntryHook | None = Non
     instead of building every entry of a 200,000-entry document first. An entry that
     raises anywhere (parsing its fields, the hook) is skipped with a warning naming it.
     """
-    if is_json_feed(resp):
-        return parse_json_feed(resp, now, max_items)
+    with parse_slot(len(resp.body)):
+        if is_json_feed(resp):
+            return parse_json_feed(resp, now, max_items)
+        return _parse_xml_feed(resp, now, entry_hook, max_items)
+
+
+def _parse_xml_feed(resp: Response, now: datetime, entry_hook: EntryHook | None,
+                    max_items: int | None) -> tuple[list[Item], list[str]]:
     budget = current_budget()
     limit = min(max_items or budget.max_items, budget.max_items)
     warnings: list[str] = []

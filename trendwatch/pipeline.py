@@ -126,16 +126,16 @@ def _bounded_items(items: list[object], config: Config, ctx: FetchContext) -> li
 
 
 def _count_merged(items: list[Item], ctx: FetchContext) -> None:
-    """Warn when items of one fetch share a dedup key (a guid reused, or no guid and one
-    link): storing keeps the first of each, and the others must not vanish unsaid."""
+    """Warn when different items of one fetch share a dedup key (a guid reused, or no guid
+    and one link): storing keeps the first of each, and the others must not vanish unsaid.
+    The same entry listed twice (same key, same title) loses nothing and is not counted."""
     seen: dict[str, Item] = {}
     merged: list[str] = []
     for item in items:
         key = dedup_key(item, canonical_url(item.url))
-        if key in seen:
-            merged.append(f"{item.title[:60]!r} into {seen[key].title[:60]!r}")
-        else:
-            seen[key] = item
+        first = seen.setdefault(key, item)
+        if first is not item and first.title != item.title:
+            merged.append(f"{item.title[:60]!r} into {first.title[:60]!r}")
     if merged:
         ctx.warn(f"{len(merged)} item(s) share a guid or link with an earlier item of this "
                  f"fetch and were merged into it (the first is kept): "

@@ -163,6 +163,9 @@ class RankingConfig(_Strict):
     retrain_every: Duration = 6 * 3600.0
     #: Only items first seen this recently are candidates for the daily list.
     window: Duration = 2 * 86400.0
+    #: Slots of the daily list kept for the items the classifier is least sure about,
+    #: marked "help the model learn" (a verdict on them teaches it most). 0 = none.
+    learning_slots: int = Field(2, ge=0, le=10)
 
 
 class WebConfig(_Strict):

@@ -200,5 +200,13 @@ def m002_fts_reindex_on_text_change_only(db: Database) -> None:
         END""")
 
 
+@migrations()
+def m003_learning_slots(db: Database) -> None:
+    """``suggestions.learning``: 1 for a "help the model learn" slot (an item the classifier
+    is least sure about, see :mod:`trendwatch.ranking.learning`), 0 otherwise."""
+    if "learning" not in db["suggestions"].columns_dict:
+        db["suggestions"].add_column("learning", int, not_null_default=0)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -53,6 +53,7 @@ THEMES = ROOT / "benchmarks" / "public_themes"
 ON_BRAND = {"bbc_news_en": "entertainment", "detik_id": "selebritas"}
 TARGET_50 = {"bbc_news_en": 0.88, "detik_id": 0.90}
 MIN_RELEVANCE = 0.35
+KS = [0, 10, 50]
 
 
 def load_set(name: str) -> tuple[list[ThemeConfig], dict[str, str], list[dict[str, Any]]]:
@@ -176,7 +177,7 @@ def bench_set(name: str, params: TrainParams, *, quick: bool, active: bool) -> N
     print("| labels/theme | macro-F1 `theme` (null = wrong) | macro-F1 argmax | null share "
           "| fit s |")
     print("|---|---|---|---|---|")
-    for k in (0, 10, 50):
+    for k in KS:
         draws = 1 if k == 0 or quick else 3
         res = [run_once(themes, draw(pool, ids, k, s), stream, test, params)
                for s in range(draws)]
@@ -198,8 +199,17 @@ def main() -> int:
     ap.add_argument("--sets", default=",".join(ON_BRAND))
     ap.add_argument("--quick", action="store_true", help="one draw per setting")
     ap.add_argument("--no-active", action="store_true", help="skip labels-to-target")
+    ap.add_argument("--ks", default="0,10,50", help="labels per theme to measure")
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a TrainParams field (to compare variants)")
     args = ap.parse_args()
-    params = TrainParams()
+    overrides: dict[str, Any] = {}
+    for kv in args.param:
+        key, _, value = kv.partition("=")
+        overrides[key] = json.loads(value)
+    params = TrainParams(**overrides)
+    KS[:] = [int(k) for k in args.ks.split(",")]
+    print(f"params: {overrides or 'defaults'}")
     ran = 0
     for name in args.sets.split(","):
         if not (CACHE / f"{name}.jsonl").exists():

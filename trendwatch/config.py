@@ -170,6 +170,9 @@ class RankingConfig(_Strict):
     window: Duration = 2 * 86400.0
     #: How much range beats score when filling the list's slots (0 = best score only).
     diversity: float = Field(0.3, ge=0, le=1)
+    #: Slots of the daily list kept for the items the classifier is least sure about,
+    #: marked "help the model learn" (a verdict on them teaches it most). 0 = none.
+    learning_slots: int = Field(2, ge=0, le=10)
 
 
 class WebConfig(_Strict):

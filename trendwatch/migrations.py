@@ -270,5 +270,13 @@ def m004_plan(db: Database) -> None:
     db["plan_history"].create_index(["plan_item_id", "id"])
 
 
+@migrations()
+def m005_learning_slots(db: Database) -> None:
+    """``suggestions.learning``: 1 for a "help the model learn" slot (an item the classifier
+    is least sure about, see :mod:`trendwatch.ranking.learning`), 0 otherwise."""
+    if "learning" not in db["suggestions"].columns_dict:
+        db["suggestions"].add_column("learning", int, not_null_default=0)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

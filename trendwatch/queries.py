@@ -28,7 +28,7 @@ STATUS_FILTERS = (*STATUSES, "all")
 SUGGESTION_KEYS = (
     "id", "item_id", "list_date", "title", "url", "source", "sources", "theme", "theme_name",
     "score", "relevance", "signals", "why", "angles", "status", "first_seen", "published_at",
-    "planned_for", "snoozed_until", "reason", "note", "updated_at", "story",
+    "planned_for", "snoozed_until", "reason", "note", "updated_at", "story", "learning",
 )
 
 #: Days the specialist works (Mon-Fri): a default planned post date or snooze lands on one.
@@ -41,6 +41,7 @@ WORKDAYS = frozenset(range(5))
 _SELECT = """
 select s.id, s.item_id, s.list_date, s.theme, s.score, s.relevance, s.signals, s.why,
        s.angles, s.status, s.created_at, s.updated_at, s.snoozed_until, s.planned_for,
+       s.learning,
        i.title, i.url, i.source, i.first_seen_at, i.published_at, i.story_id,
        (select group_concat(distinct i2.source) from items i2
          where i2.story_id = i.story_id) as story_sources,
@@ -128,6 +129,7 @@ def _row(r: dict[str, Any], config: Config | None) -> dict[str, Any]:
         "note": r["last_note"],
         "updated_at": r["updated_at"],
         "story_id": r["story_id"] if r["story_id"] is not None else r["item_id"],
+        "learning": bool(r["learning"]),
     }
 
 

@@ -283,6 +283,26 @@ def angles_for(host: PluginHost | None, suggestion: dict[str, Any],
     return out[:MAX_ANGLES]
 
 
+def _learning_rows(window: Sequence[dict[str, Any]], chosen: Sequence[dict[str, Any]],
+                   judged: set[int], slots: int, trend: dict[int, float], now: datetime,
+                   ranking: Any) -> list[dict[str, Any]]:
+    """The "help the model learn" slots (:mod:`trendwatch.ranking.learning`), with the same
+    signals and score as the other suggestions (they stay below them: low relevance)."""
+    from .ranking.learning import pick_learning
+    from .ranking.signals import recency, suggestion_score
+
+    taken = judged | {c["story"] for c in chosen}
+    out = []
+    for r in pick_learning(window, slots, taken_stories=taken):
+        published = parse_iso(r["published_at"]) or parse_iso(r["first_seen_at"])
+        signals = {"trend": trend.get(r["id"], 0.0), "momentum": 0.0,
+                   "recency": recency(published, now, ranking.half_life), "novelty": 1.0,
+                   "sources": 1, "uncertainty": round(r["uncertainty"], 4)}
+        out.append({**r, "signals": signals, "learning": True,
+                    "score": suggestion_score(r["relevance"], signals, ranking.weights)})
+    return out
+
+
 def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                      now: datetime | None = None,
                      list_date: date | str | None = None,
@@ -313,7 +333,7 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     window = store.query("""
         select i.id, i.source, i.title, i.summary, i.url, i.published_at, i.first_seen_at,
                coalesce(i.story_id, i.id) as story, i.metrics,
-               s.theme, s.relevance, s.why, s.filtered
+               s.theme, s.relevance, s.why, s.filtered, s.scores
         from items i left join scores s on s.item_id = i.id
         where i.first_seen_at >= ?""", [since])
     trend = trend_scores((r["id"], r["source"], loads(r["metrics"], {})) for r in window)
@@ -361,9 +381,12 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     room = max(0, config.digest.size - reviewed_today)
     from .ranking.diversity import pick
 
+    slots = min(ranking.learning_slots, room // 2) if model is not None else 0
     # range: the slots go to stories that differ (MMR, [ranking] diversity); shown by score
-    chosen = sorted(pick(list(best.values()), room, ranking.diversity),
+    chosen = sorted(pick(list(best.values()), room - slots, ranking.diversity),
                     key=lambda c: (-c["score"], c["id"]))
+    # then the "help the model learn" slots: the items the classifier is least sure about
+    chosen += _learning_rows(window, chosen, judged, slots, trend, now, ranking)
     explained = _explain(store, config, model, [c for c in chosen if c["why"] is None]) \
         if model is not None else {}
     for c in chosen:
@@ -389,6 +412,7 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                      "score": c["score"], "relevance": c["relevance"],
                      "signals": dumps(c["signals"]), "why": dumps(why),
                      "angles": dumps(angles), "status": "new", "updated_at": stamp,
+                     "learning": int(bool(c.get("learning"))),
                      "created_at": old["created_at"] if old else stamp})
     keep = {r["item_id"] for r in rows}
     with store.write() as db:
@@ -404,13 +428,13 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                 # Guarded insert: the item may have gained a row meanwhile (unique item_id).
                 db.execute("""insert or ignore into suggestions
                     (item_id, list_date, theme, score, relevance, signals, why, angles,
-                     status, created_at, updated_at)
+                     status, created_at, updated_at, learning)
                     values (:item_id, :list_date, :theme, :score, :relevance, :signals, :why,
-                            :angles, :status, :created_at, :updated_at)""", row)
+                            :angles, :status, :created_at, :updated_at, :learning)""", row)
             else:
                 db.execute("""update suggestions set theme = :theme, score = :score,
                     relevance = :relevance, signals = :signals, why = :why, angles = :angles,
-                    updated_at = :updated_at
+                    updated_at = :updated_at, learning = :learning
                     where item_id = :item_id and list_date = :list_date and status = 'new'""",
                            row)
     return list_suggestions(store, config, list_date=day, status="all")

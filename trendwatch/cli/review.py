@@ -69,6 +69,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
             detail.append(signals)
         if r["status"] != "new":
             detail.append(r["status"] + (f" {r['planned_for']}" if r["planned_for"] else ""))
+        if r.get("learning"):
+            detail.insert(0, "[help the model learn]")
         pad = " " * 13
         out.append((pad + fit(clean_line(" · ".join(detail)), width - len(pad))).rstrip())
     return "\n".join(out)
@@ -79,7 +81,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     from ..render import clean_line, csv_cell
 
     columns = ("id", "list_date", "score", "relevance", "theme", "theme_name", "title", "url",
-               "sources", "why", "angles", "status", "first_seen", "planned_for")
+               "sources", "why", "angles", "status", "first_seen", "planned_for", "learning")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
@@ -182,6 +184,8 @@ def _card(r: dict[str, Any], pos: int, total: int) -> str:
     lines = [f"[{pos}/{total}] #{r['id']}  {clean_line(r['title'])}"]
     meta = [clean_line(r["theme_name"] or r["theme"] or "no theme"),
             f"score {r['score']:.2f}", f"relevance {r['relevance']:.2f}"]
+    if r.get("learning"):
+        meta.insert(0, "[help the model learn: the model is unsure]")
     if signal_text(r["signals"]):
         meta.append(signal_text(r["signals"]))
     lines.append("      " + " · ".join(meta))

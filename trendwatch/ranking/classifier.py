@@ -39,6 +39,9 @@ from sklearn.linear_model import LogisticRegression
 from ..config import ThemeConfig
 from . import seeds as shipped_seeds
 from .char_ngrams import CharWBCounter
+from .pretrained import NAME as PRETRAINED_NAME
+from .pretrained import StaticEmbedder, available
+from .pretrained import load as load_pretrained
 from .text import NORMALISER_VERSION, STOPWORDS, item_text, normalise
 
 #: The class of items that serve no theme.
@@ -63,12 +66,22 @@ class TrainParams:
     off_share: float = 1.0
     #: ...but weighs at least this fraction of the themes' total.
     background_min: float = 0.25
-    #: Fraction of the (keyword-free) stream, least relevant first, used as background.
-    background_quantile: float = 0.7
+    #: Fraction of the (keyword-free) stream, least relevant first, used as background at
+    #: most...
+    background_quantile: float = 1.0
+    #: ...and only items the previous round puts off-brand with at least this probability
+    #: (None: no such test, the quantile alone decides: the 0.1.0 rule, 70 %). This is
+    #: what makes the background an estimate of the stream's off-brand part rather than
+    #: an assumed share: in a stream that is all on-brand, few items pass it.
+    background_min_off: float | None = 0.95
     #: Leave stream items that contain a theme keyword out of the background.
     background_skip_keywords: bool = True
     #: Add the shipped generic off-brand seeds.
     offbrand_seeds: bool = True
+    #: ...minus those closer in meaning to one of the themes than to the other off-brand
+    #: seeds (the keyword test only catches the ones that name a keyword: a brand whose
+    #: theme is politics keeps "sidang kabinet" too).
+    offbrand_by_meaning: bool = True
     #: Add the shipped extra seeds for themes whose id they name.
     theme_seeds: bool = True
     #: Self-training rounds after the background round (0 = off).
@@ -88,6 +101,11 @@ class TrainParams:
     #: Features: keep n-grams seen in at least this many documents (seeds and labels always).
     min_df: int = 2
     max_features: int = 150_000
+    #: Pretrained embeddings appended to the n-gram features (:mod:`.pretrained`; "" =
+    #: none). Used when the package that ships them is installed.
+    pretrained: str = PRETRAINED_NAME
+    #: Length of the pretrained block relative to the n-gram block (both unit length).
+    pretrained_weight: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,13 +155,18 @@ def _char_vectorizer(vocabulary: dict[str, int] | None = None) -> CharWBCounter:
 
 
 class Featuriser:
-    """Sublinear TF-IDF over word 1–2-grams and char_wb 2–5-grams, each block L2-normalised.
+    """Sublinear TF-IDF over word 1–2-grams and char_wb 2–5-grams, each block L2-normalised,
+    optionally followed by the text's pretrained embedding (:mod:`.pretrained`) scaled by
+    ``dense_weight``.
 
-    Its whole fitted state is two term lists and an idf vector, which is what lets a model be
-    stored as plain arrays.
+    Its whole fitted state is two term lists and an idf vector (the embeddings ship in a
+    package), which is what lets a model be stored as plain arrays.
     """
 
-    def __init__(self, word_terms: Sequence[str], char_terms: Sequence[str], idf: np.ndarray):
+    def __init__(self, word_terms: Sequence[str], char_terms: Sequence[str], idf: np.ndarray,
+                 dense: StaticEmbedder | None = None, dense_weight: float = 0.0):
+        self.dense = dense if dense_weight > 0 else None
+        self.dense_weight = float(dense_weight) if self.dense is not None else 0.0
         self.word_terms = list(word_terms)
         self.char_terms = list(char_terms)
         self.idf = np.asarray(idf, dtype=np.float32)
@@ -161,12 +184,25 @@ class Featuriser:
         return len(self.word_terms)
 
     @property
-    def n_features(self) -> int:
+    def n_sparse(self) -> int:
+        """Columns of the n-gram blocks (the pretrained columns follow them)."""
         return len(self.idf)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.idf) + (self.dense.dim if self.dense is not None else 0)
+
+    def with_dense(self, texts: Sequence[str], x: sp.csr_matrix) -> sp.csr_matrix:
+        """``x`` (the n-gram columns of ``texts``) with the pretrained columns appended."""
+        if self.dense is None:
+            return x
+        emb = self.dense.embed(texts, fit_weight=True) * np.float32(self.dense_weight)
+        return sp.hstack([x, sp.csr_matrix(emb)], format="csr", dtype=np.float32)
 
     @classmethod
     def fit(cls, texts: Sequence[str], keep_docs: Sequence[bool], *, min_df: int = 2,
             max_features: int = 150_000, vocab_sample: int = 2000,
+            dense: StaticEmbedder | None = None, dense_weight: float = 0.0,
             ) -> tuple[Featuriser, sp.csr_matrix]:
         """Learn the vocabulary and idf from ``texts`` (already normalised by
         :func:`~.text.normalise`);
@@ -189,8 +225,12 @@ class Featuriser:
             rows = np.sort(np.concatenate([np.flatnonzero(flags), picked]))
             feat, _ = cls._fit_all([texts[i] for i in rows], flags[rows], min_df=min_df,
                                    max_features=max_features)
+        else:
+            feat, x = cls._fit_all(texts, flags, min_df=min_df, max_features=max_features)
+        feat = cls(feat.word_terms, feat.char_terms, feat.idf, dense, dense_weight)
+        if len(others) > vocab_sample:
             return feat, feat.transform(texts)
-        return cls._fit_all(texts, flags, min_df=min_df, max_features=max_features)
+        return feat, feat.with_dense(texts, x)
 
     @classmethod
     def _fit_all(cls, texts: Sequence[str], keep_docs: Sequence[bool], *, min_df: int,
@@ -226,7 +266,7 @@ class Featuriser:
             return sp.vstack([self.transform(texts[i:i + chunk], chunk)
                               for i in range(0, len(texts), chunk)], format="csr")
         counts = sp.hstack([self._word.transform(texts), self._char.transform(texts)]).tocsr()
-        return self._weight(counts)
+        return self.with_dense(texts, self._weight(counts))
 
     def _weight(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         x = sp.csr_matrix(counts, dtype=np.float32, copy=True)
@@ -324,6 +364,8 @@ class ThemeModel:
         ranked = idx[pos[np.argsort(-contrib[pos], kind="stable")]].tolist()
         feat = self.featuriser
         n_word = feat.n_word
+        # Pretrained columns have no term to show.
+        ranked = [j for j in ranked if j < feat.n_sparse]
         words = [w for w in norm_text.split() if w not in STOPWORDS]
         # The first word containing a char n-gram, found with one C-level ``find`` in the
         # words joined by a separator no n-gram contains, then ``bisect`` on their offsets.
@@ -422,10 +464,17 @@ def fit_model(themes: Sequence[ThemeConfig], *,
     base = build_examples(themes, labelled, params)
     stream = [normalise(t) for t in list(unlabelled)[: params.max_unlabelled]]
     texts = [normalise(e.text) for e in base] + stream
+    dense = (load_pretrained(params.pretrained)
+             if params.pretrained and params.pretrained_weight > 0 and available() else None)
     feat, x_all = Featuriser.fit(texts, [True] * len(base) + [False] * len(stream),
-                                 min_df=params.min_df, max_features=params.max_features)
+                                 min_df=params.min_df, max_features=params.max_features,
+                                 dense=dense, dense_weight=params.pretrained_weight)
     x_base, x_stream = x_all[: len(base)], x_all[len(base):]
     classes = [*sorted({t.id for t in themes}), OFF]
+    if params.offbrand_by_meaning:
+        keep = _offbrand_seeds_to_keep(base, x_base)
+        base = [e for e, k in zip(base, keep, strict=True) if k]
+        x_base = x_base[np.flatnonzero(keep)]
 
     candidates = np.arange(len(stream))
     if params.background and params.background_skip_keywords:
@@ -471,12 +520,43 @@ def fit_model(themes: Sequence[ThemeConfig], *,
         "normaliser_version": NORMALISER_VERSION,
         "themes": theme_signature(themes),
         "n_seeds": sum(1 for e in base if e.kind == "seed"),
+        "n_offbrand_seeds": sum(1 for e in base if e.kind == "seed" and e.label == OFF),
         "n_labels": sum(1 for e in base if e.kind == "label"),
         "n_unlabelled": len(stream),
         "n_pseudo": len(pseudo),
         "n_features": feat.n_features,
+        "pretrained": dense.name if dense is not None else None,
+        "pretrained_sha256": dense.sha256 if dense is not None else None,
+        "pretrained_weight": feat.dense_weight,
     })
     return model, x_stream, stream
+
+
+def _offbrand_seeds_to_keep(base: Sequence[Example], x: sp.csr_matrix) -> np.ndarray:
+    """Per example: False for a shipped off-brand seed whose features are closer (cosine)
+    to some theme's seed centroid than to the centroid of the off-brand seeds."""
+    keep = np.ones(len(base), dtype=bool)
+    off = [i for i, e in enumerate(base) if e.label == OFF and e.kind == "seed"]
+    if not off:
+        return keep
+    labels = sorted({e.label for e in base if e.label != OFF and e.kind == "seed"})
+
+    def centroid(rows: list[int]) -> np.ndarray:
+        c = np.asarray(x[rows].mean(axis=0)).ravel()
+        return c / (np.linalg.norm(c) or 1.0)
+
+    theme_c = np.vstack([centroid([i for i, e in enumerate(base)
+                                   if e.label == t and e.kind == "seed"]) for t in labels]) \
+        if labels else np.zeros((0, x.shape[1]))
+    off_c = centroid(off)
+    xo = x[off]
+    norms = np.sqrt(np.asarray(xo.multiply(xo).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    to_off = np.asarray(xo @ off_c).ravel() / norms
+    to_theme = (np.asarray(xo @ theme_c.T) / norms[:, None]).max(axis=1) if len(labels) \
+        else np.zeros(len(off))
+    keep[np.asarray(off)[to_theme > to_off]] = False
+    return keep
 
 
 def _fit_linear(feat: Featuriser, classes: list[str], x: sp.csr_matrix, y: list[str],
@@ -504,9 +584,12 @@ def _fit_linear(feat: Featuriser, classes: list[str], x: sp.csr_matrix, y: list[
 
 def _background(model: ThemeModel, proba: np.ndarray, candidates: np.ndarray,
                 pseudo: dict[int, str], params: TrainParams) -> list[int]:
-    """The stream items taken as off-brand: the ``background_quantile`` least relevant
-    candidates by the previous model (so on-brand items of the stream are mostly spared)."""
+    """The stream items taken as off-brand: the candidates the previous model puts
+    off-brand (``background_min_off``), at most the ``background_quantile`` least relevant
+    of them (so on-brand items of the stream are mostly spared)."""
     cands = np.array([i for i in candidates if int(i) not in pseudo], dtype=int)
+    if len(cands) and params.background_min_off is not None:
+        cands = cands[proba[cands, model.classes.index(OFF)] >= params.background_min_off]
     if not len(cands):
         return []
     relevance = 1.0 - proba[cands, model.classes.index(OFF)]

@@ -148,9 +148,22 @@ def load_model(path: str | os.PathLike[str], *, sha256: str | None = None,
                        ("coef", "f"), ("intercept", "f")):
         if arrays[name].dtype.kind != kind:
             raise ModelError(f"{where}: array {name} has dtype {arrays[name].dtype}")
+    dense = None
+    if meta.get("pretrained"):
+        # A model trained with pretrained embeddings needs the very same ones (models of
+        # 0.1.0 have no such key and load as before).
+        from .pretrained import load as load_pretrained
+
+        try:
+            dense = load_pretrained(str(meta["pretrained"]))
+        except ModelError as err:
+            raise ModelError(f"{where}: {err}") from None
+        if meta.get("pretrained_sha256") != dense.sha256:
+            raise ModelError(f"{where} was trained with other {dense.name} weights than the "
+                             "installed ones")
     try:
         feat = Featuriser(arrays["word_terms"].tolist(), arrays["char_terms"].tolist(),
-                          arrays["idf"])
+                          arrays["idf"], dense, float(meta.get("pretrained_weight") or 0.0))
         model = ThemeModel(feat, list(meta.get("classes") or []), arrays["coef"],
                            arrays["intercept"], meta)
     except (ValueError, TypeError) as err:

@@ -68,7 +68,8 @@ def test_daily_list_shows_theme_score_why_and_angles(store, config):
         assert 0 < r["score"] <= 1 and r["relevance"] >= config.ranking.min_relevance
         assert r["why"] and 1 <= len(r["angles"]) <= 3
         assert {"platform", "format", "hook", "why_now"} <= set(r["angles"][0])
-        assert set(r["signals"]) == {"trend", "momentum", "recency", "novelty", "sources"}
+        assert {"trend", "momentum", "recency", "novelty", "sources", "evidence"} <= set(
+            r["signals"])
     themes = {r["theme"] for r in rows}
     assert {"film-industry", "behind-the-scenes", "advertising"} <= themes
     items = {r["item_id"] for r in rows}

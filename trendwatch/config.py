@@ -127,7 +127,8 @@ class AngleTemplate(_Strict):
     format: str
     #: Filled with {topic}, {theme}, {brand}, {source}.
     hook: str
-    why_now: str = "{topic} is trending now ({signal})."
+    #: {signal} is the evidence ("5 outlets in 3 hours", "published 40 minutes ago").
+    why_now: str = "Why now: {signal}."
 
 
 class ThemeConfig(_Strict):
@@ -165,6 +166,26 @@ class RankingConfig(_Strict):
     window: Duration = 2 * 86400.0
 
 
+def _default_max_age() -> dict[str, float]:
+    from .freshness import DEFAULT_MAX_AGE
+
+    return dict(DEFAULT_MAX_AGE)
+
+
+class FreshnessConfig(_Strict):
+    #: Oldest publication date still suggested, per item kind (article, trend, tag, post,
+    #: link, page, video, event); see trendwatch/freshness.py for the defaults.
+    max_age: dict[str, Duration] = Field(default_factory=_default_max_age)
+    #: For item kinds not named in max_age.
+    default_max_age: Duration = 48 * 3600.0
+
+    @field_validator("max_age", mode="after")
+    @classmethod
+    def _merge(cls, value: dict[str, float]) -> dict[str, float]:
+        # Naming one kind keeps the defaults of the others.
+        return {**_default_max_age(), **value}
+
+
 class WebConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=1, le=65535)
@@ -193,6 +214,9 @@ class PluginTable(BaseModel):
 
 class SourceTable(PluginTable):
     every: Duration | None = None
+    #: Oldest publication date still suggested from this source (e.g. "30d" for an
+    #: evergreen blog); default: [freshness] max_age of the item's kind.
+    max_age: Duration | None = None
 
 
 class Config(_Strict):
@@ -201,6 +225,7 @@ class Config(_Strict):
     digest: DigestConfig = DigestConfig()
     ranking: RankingConfig = RankingConfig()
     web: WebConfig = WebConfig()
+    freshness: FreshnessConfig = FreshnessConfig()
     storage: StorageConfig = StorageConfig()
     themes: list[ThemeConfig] = []
     sources: list[SourceTable] = []

@@ -33,6 +33,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .api import Angle
 from .config import Config
+from .evidence import evidence
+from .freshness import item_date, max_age, too_old
+from .queries import brand_lang
 from .store import Store, dumps, iso, loads, parse_iso, utcnow
 
 if TYPE_CHECKING:
@@ -248,6 +251,23 @@ def _explain(store: Store, config: Config, model: ThemeModel,
 # -- the daily list ---------------------------------------------------------------------
 
 
+def _freshness(config: Config, now: datetime) -> Any:
+    """A predicate on window rows: is the item young enough to suggest
+    (:mod:`trendwatch.freshness`: its trusted date against its kind's or source's
+    ``max_age``)?"""
+    by_source = {s.name: s.max_age for s in config.sources if s.max_age is not None}
+    cfg = config.freshness
+
+    def fresh(row: dict[str, Any]) -> bool:
+        dated = item_date(row["published_at"], row["published_estimated"],
+                          row["first_seen_at"])
+        limit = max_age(row["kind"], row["source"], by_kind=cfg.max_age,
+                        default=cfg.default_max_age, by_source=by_source)
+        return not too_old(dated, now, limit)
+
+    return fresh
+
+
 def _list_date(config: Config, now: datetime, list_date: date | str | None) -> str:
     if list_date is None:
         return now.astimezone(config.brand.tz).date().isoformat()
@@ -334,36 +354,47 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     since = iso(now - timedelta(seconds=ranking.window))
     window = store.query("""
         select i.id, i.source, i.title, i.summary, i.url, i.published_at, i.first_seen_at,
-               coalesce(i.story_id, i.id) as story, i.metrics,
+               coalesce(i.story_id, i.id) as story, i.metrics, i.kind,
+               i.published_estimated, i.extra,
                s.theme, s.relevance, s.why, s.filtered
         from items i left join scores s on s.item_id = i.id
         where i.first_seen_at >= ?""", [since])
     trend = trend_scores((r["id"], r["source"], loads(r["metrics"], {})) for r in window)
     judged = _judged_stories(store, day)
+    fresh = _freshness(config, now)
     candidates = [r for r in window
                   if r["theme"] and r["filtered"] is None and r["story"] not in judged
-                  and (r["relevance"] or 0) >= ranking.min_relevance]
+                  and (r["relevance"] or 0) >= ranking.min_relevance and fresh(r)]
     stories = sorted({r["story"] for r in candidates})
     n_sources: dict[int, int] = {}
+    story_seen: dict[int, list[datetime]] = {}
     for start in range(0, len(stories), 500):
         part = stories[start:start + 500]
         marks = ",".join("?" * len(part))
         for r in store.query(f"""select coalesce(story_id, id) as story,
-                                 count(distinct source) as n from items
+                                 count(distinct source) as n, min(first_seen_at) as first,
+                                 max(first_seen_at) as last from items
                                  where coalesce(story_id, id) in ({marks})
                                  group by coalesce(story_id, id)""", part):
             n_sources[r["story"]] = r["n"]
+            story_seen[r["story"]] = [d for d in (parse_iso(r["first"]), parse_iso(r["last"]))
+                                      if d is not None]
     recent_words = _recent_suggested_words(store, day)
 
     best: dict[int, dict[str, Any]] = {}
     for r in candidates:
-        published = parse_iso(r["published_at"]) or parse_iso(r["first_seen_at"])
+        dated = item_date(r["published_at"], r["published_estimated"], r["first_seen_at"])
         signals = {"trend": trend.get(r["id"], 0.0),
                    "momentum": momentum(n_sources.get(r["story"], 1)),
-                   "recency": recency(published, now, ranking.half_life),
+                   "recency": recency(dated.when or now, now, ranking.half_life),
                    "novelty": novelty(r["title"] or "", recent_words),
                    "sources": n_sources.get(r["story"], 1)}
         score = suggestion_score(r["relevance"], signals, ranking.weights)
+        signals["evidence"] = evidence(
+            title=r["title"] or "", source=r["source"], kind=r["kind"],
+            metrics=loads(r["metrics"], {}), extra=loads(r["extra"], {}), dated=dated,
+            n_sources=signals["sources"], story_seen=story_seen.get(r["story"], []),
+            now=now, lang=brand_lang(config), tz=config.brand.tz)
         if r["story"] not in best or score > best[r["story"]]["score"]:
             best[r["story"]] = {**r, "signals": signals, "score": score}
 

@@ -47,7 +47,7 @@ def _width() -> int:
     return max(60, min(shutil.get_terminal_size((80, 24)).columns, 120))
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
+def _table(rows: list[dict[str, Any]], config: Any = None) -> str:
     from ..render import clean_line, fit, signal_text
 
     width = _width()
@@ -58,10 +58,10 @@ def _table(rows: list[dict[str, Any]]) -> str:
         theme = clean_line(r["theme"] or "-")
         title = fit(clean_line(r["title"]), title_w).rstrip()
         out.append(f"{r['id']:>5} {r['score']:>5.2f}  {fit(theme, 16)} {title}")
-        detail = [", ".join(r["sources"])]
+        detail = [", ".join(r["sources"]), _published(r, config)]
         if r["why"]:
             detail.append("why: " + ", ".join(clean_line(w) for w in r["why"]))
-        signals = signal_text(r["signals"], ("momentum", "trend"))  # the rest: --format
+        signals = signal_text(r["signals"])
         if signals:
             detail.append(signals)
         if r["status"] != "new":
@@ -69,6 +69,16 @@ def _table(rows: list[dict[str, Any]]) -> str:
         pad = " " * 13
         out.append((pad + fit(clean_line(" · ".join(detail)), width - len(pad))).rstrip())
     return "\n".join(out)
+
+
+def _published(r: dict[str, Any], config: Any) -> str:
+    """The row's publication date in the brand's language and time zone."""
+    from ..queries import brand_lang
+    from ..render import published_text
+
+    if config is None:
+        return published_text(r)
+    return published_text(r, lang=brand_lang(config), tz=config.brand.tz)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -88,7 +98,8 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def format_rows(rows: list[dict[str, Any]], fmt: str, title: str) -> str:
+def format_rows(rows: list[dict[str, Any]], fmt: str, title: str,
+                config: Any = None) -> str:
     """Render suggestion rows in one of FORMATS."""
     if fmt == "json":
         from ..queries import as_records
@@ -99,8 +110,13 @@ def format_rows(rows: list[dict[str, Any]], fmt: str, title: str) -> str:
     if fmt in ("md", "html"):
         from ..render import suggestions_page
 
-        return suggestions_page(rows, title=title, fmt=fmt).rstrip("\n")
-    return _table(rows)
+        if config is None:
+            return suggestions_page(rows, title=title, fmt=fmt).rstrip("\n")
+        from ..queries import brand_lang
+
+        return suggestions_page(rows, title=title, fmt=fmt, lang=brand_lang(config),
+                                tz=config.brand.tz).rstrip("\n")
+    return _table(rows, config)
 
 
 @click.command()
@@ -131,7 +147,7 @@ def suggestions(app: App, day: date | None, theme: str | None, status: str,
         click.echo(f"No {'' if status == 'all' else status + ' '}suggestions for "
                    f"{shown.isoformat()}.", err=True)
         return
-    click.echo(format_rows(rows, fmt, f"Suggestions for {shown.isoformat()}"))
+    click.echo(format_rows(rows, fmt, f"Suggestions for {shown.isoformat()}", app.config))
 
 
 # -- review -----------------------------------------------------------------------------
@@ -155,16 +171,19 @@ def _done_message(result: dict[str, Any]) -> str:
     return f"Rejected {sid} ({result['reason']}{label})."
 
 
-def _card(r: dict[str, Any], pos: int, total: int) -> str:
+def _card(r: dict[str, Any], pos: int, total: int, config: Any = None) -> str:
     from ..calendar_export import angle_lines
     from ..render import clean_line, safe_url, signal_text
 
     lines = [f"[{pos}/{total}] #{r['id']}  {clean_line(r['title'])}"]
     meta = [clean_line(r["theme_name"] or r["theme"] or "no theme"),
             f"score {r['score']:.2f}", f"relevance {r['relevance']:.2f}"]
-    if signal_text(r["signals"]):
-        meta.append(signal_text(r["signals"]))
     lines.append("      " + " · ".join(meta))
+    if r.get("summary_line"):
+        lines.append("      " + clean_line(r["summary_line"]))
+    lines.append("      " + _published(r, config))
+    if signal_text(r["signals"]):
+        lines.append("      why now: " + signal_text(r["signals"]))
     lines.append("      sources: " + ", ".join(clean_line(s) for s in r["sources"]))
     if r["why"]:
         lines.append("      why: " + ", ".join(clean_line(w) for w in r["why"]))
@@ -205,7 +224,7 @@ def _interactive(app: App, day: date | None, theme: str | None, limit: int | Non
     try:
         for pos, r in enumerate(rows, 1):
             click.echo("")
-            click.echo(_card(r, pos, len(rows)))
+            click.echo(_card(r, pos, len(rows), app.config))
             while True:
                 key = click.prompt("[a/r/s/o/k/q]", type=click.Choice(list("arsokq"),
                                    case_sensitive=False), show_choices=False).lower()
@@ -317,7 +336,7 @@ def backlog(app: App, since: date | None, fmt: str) -> None:
                 rec["accepted_at"] = row["accepted_at"]
             click.echo(json.dumps(records, ensure_ascii=False, indent=2))
         else:
-            click.echo(format_rows(rows, fmt, "Content backlog"))
+            click.echo(format_rows(rows, fmt, "Content backlog", app.config))
         return
     if not rows:
         click.echo("The backlog is empty: accept suggestions with `trendwatch review`.",

@@ -76,7 +76,7 @@ GENERIC_TEMPLATES: list[_T] = [
      "hook": "Setuju atau tidak: {topic}?"},
 ]
 
-DEFAULT_WHY_NOW = "{topic} sedang ramai ({signal})."
+DEFAULT_WHY_NOW = "Kenapa sekarang: {signal}."
 #: The config's own default ``why_now`` (English); replaced by ours for a brand whose first
 #: language is Indonesian, so a hook and its "why now" never mix languages.
 _CONFIG_WHY_NOW = AngleTemplate.model_fields["why_now"].default
@@ -98,17 +98,19 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
 
 def signal_words(signals: Mapping[str, Any], source: str | None = None, *,
                  lang: str = "id") -> str:
-    """The strongest reason this is timely, in words (Indonesian, or English for "en")."""
+    """The evidence that this is timely, in words (Indonesian, or English for "en"): the
+    list's ``evidence`` phrases (:mod:`trendwatch.evidence`) when the signals carry them,
+    else what the numbers alone support. Never "trending" without a number behind it."""
     en = lang == "en"
+    found = [str(e) for e in signals.get("evidence") or [] if e]
+    if found:
+        return "; ".join(found[:2])
     n = signals.get("sources")
     if isinstance(n, int | float) and n >= 2:
         return f"{int(n)} sources report it" if en else f"diberitakan {int(n)} sumber"
-    if float(signals.get("trend") or 0) >= 0.7:
-        if en:
-            return f"among the biggest on {source}" if source else "searched a lot right now"
-        return f"termasuk yang paling ramai di {source}" if source else "sedang ramai dicari"
-    if float(signals.get("recency") or 0) >= 0.7:
-        return "just out" if en else "baru saja muncul"
+    if float(signals.get("trend") or 0) >= 0.7 and source:
+        return f"among the biggest on {source}" if en else \
+            f"termasuk yang terbesar di {source}"
     if en:
         return f"seen on {source}" if source else "seen today"
     return f"muncul di {source}" if source else "muncul hari ini"

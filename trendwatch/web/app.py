@@ -34,7 +34,8 @@ from werkzeug.exceptions import HTTPException
 
 from .. import queries
 from ..errors import TrendwatchError
-from ..render import safe_url
+from ..queries import brand_lang
+from ..render import published_text, safe_url, signal_text
 from ..store import Store, loads, parse_iso
 from . import security
 
@@ -209,8 +210,15 @@ def _install_template_helpers(app: Flask, config: Config) -> None:
             return str(value)
         return f"{value:.2f}" if isinstance(value, float) else str(value)
 
+    lang = brand_lang(config)
+
+    def published(row: dict[str, Any]) -> str:
+        """A card's publication date: "terbit 3 jam lalu" (brand's language and zone)."""
+        return published_text(row, lang=lang, tz=tz)
+
     app.jinja_env.filters.update(local=local_time, nice_date=nice_date, percent=percent,
-                                 number=number, safe_url=safe_url)
+                                 number=number, safe_url=safe_url, published=published,
+                                 signal_words=signal_text)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -3,6 +3,7 @@ snooze, planning."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -63,10 +64,11 @@ def test_interactive_review_walks_the_list(env):
     assert "[1/5] #1  Film horor lokal tembus dua juta penonton" in out
     assert "-> TikTok video 30 detik: 3 hal yang bikin film ini beda" in out
     assert launched == ["https://www.example-news.id/hiburan/film-horor-dua-juta-penonton"]
-    assert "Accepted 1: planned for 2026-11-30." in out
-    assert "Rejected 2 (off-brand)." in out
-    assert "Rejected 3 (wrong-theme, correct theme advertising)." in out
-    assert "Snoozed 4 until 2026-11-30." in out
+    # every message names the item it was recorded for
+    assert re.search(r"Accepted 1 “Film horor[^”]*”: planned for 2026-11-30\.", out)
+    assert re.search(r"Rejected 2 “[^”]+” \(off-brand\)\.", out)
+    assert re.search(r"Rejected 3 “[^”]+” \(wrong-theme, correct theme advertising\)\.", out)
+    assert re.search(r"Snoozed 4 “[^”]+” until 2026-11-30\.", out)
     assert "Done: 1 accepted, 2 rejected, 1 snoozed, 1 skipped." in out
     assert _status(db) == {ids[0]: "accepted", ids[1]: "rejected", ids[2]: "rejected",
                            ids[3]: "snoozed", ids[4]: "new"}
@@ -110,7 +112,8 @@ def test_review_with_nothing_new(env):
 def test_one_shot_verdicts(env):
     run, db, ids, _launched = env
     ok = run("review", "accept", str(ids[0]), "--date", "2026-12-03", "--note", "untuk Kamis")
-    assert ok.exit_code == 0 and "Accepted 1: planned for 2026-12-03." in ok.output
+    assert ok.exit_code == 0 and ok.output.startswith("Accepted 1 “Film horor lokal")
+    assert ok.output.rstrip().endswith(": planned for 2026-12-03.")
     assert run("review", "reject", str(ids[1]), "--reason", "stale").exit_code == 0
     assert run("review", "snooze", str(ids[2]), "--date", "2026-12-07").exit_code == 0
     rows = {r["id"]: r for r in _rows(db, "select * from suggestions")}

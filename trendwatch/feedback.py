@@ -96,7 +96,8 @@ def record_verdict(store: Store, suggestion_id: int, verdict: str, *,
                    theme: str | None = None, planned_for: str | date | None = None,
                    snooze_until: str | date | None = None, now: datetime | None = None,
                    tz: tzinfo | None = None,
-                   valid_themes: Collection[str] | None = None) -> dict[str, Any]:
+                   valid_themes: Collection[str] | None = None,
+                   item_id: int | None = None) -> dict[str, Any]:
     """Store a verdict on a suggestion and update its status, in one write transaction.
 
     ``planned_for`` (accept) defaults to the next working day after ``now`` in ``tz`` (pass
@@ -106,7 +107,14 @@ def record_verdict(store: Store, suggestion_id: int, verdict: str, *,
 
     Returns the stored feedback: ``feedback_id``, ``suggestion_id``, ``item_id``,
     ``verdict``, ``reason``, ``theme`` (the label), ``note``, ``status``, ``planned_for``,
-    ``snoozed_until``, ``created_at``.
+    ``snoozed_until``, ``created_at``, ``title`` (the item's) and ``listed`` (False when the
+    suggestion had dropped out of its list before the verdict: it is then put on today's
+    list with its verdict, so it shows where the reviewer looks).
+
+    ``item_id``, when given, is the item the caller means (the web form and the digest's
+    command carry it): if suggestion ``suggestion_id`` is another item, nothing is written
+    and the error names both. Ids are never reused (see :mod:`trendwatch.suggest`), so this
+    is a guard, not the mechanism.
     """
     reason = reason or None
     theme = theme or None
@@ -122,12 +130,20 @@ def record_verdict(store: Store, suggestion_id: int, verdict: str, *,
     local_today = today(tz or UTC, now)
     stamp = iso(now)
     with store.write() as db:
-        row = next(db.query("select id, item_id, theme, planned_for from suggestions "
-                            "where id = ?", [suggestion_id]), None)
+        row = next(db.query("select s.id, s.item_id, s.theme, s.planned_for, s.list_date, "
+                            "i.title from suggestions s join items i on i.id = s.item_id "
+                            "where s.id = ?", [suggestion_id]), None)
         if row is None:
             raise TrendwatchError(f"no suggestion with id {suggestion_id}")
+        if item_id is not None and int(item_id) != row["item_id"]:
+            raise TrendwatchError(
+                f"suggestion {suggestion_id} is \u201c{_short(row['title'])}\u201d (item "
+                f"{row['item_id']}), not item {item_id}: nothing recorded. Reload the list "
+                "and try again.")
         update: dict[str, Any] = {"status": STATUS_AFTER[verdict], "updated_at": stamp,
                                   "snoozed_until": None}
+        if row["list_date"] is None:  # parked: dropped out of the list before this verdict
+            update["list_date"] = local_today.isoformat()
         if verdict == "accept":
             # keep a date the reviewer set earlier (e.g. planned, then re-accepted)
             chosen = plan or parse_date(row["planned_for"]) or next_workday(local_today)
@@ -142,7 +158,13 @@ def record_verdict(store: Store, suggestion_id: int, verdict: str, *,
         db["suggestions"].update(suggestion_id, update)
     return {"feedback_id": feedback_id, **feedback, "status": update["status"],
             "planned_for": update.get("planned_for"),
-            "snoozed_until": update["snoozed_until"]}
+            "snoozed_until": update["snoozed_until"], "title": row["title"],
+            "listed": row["list_date"] is not None}
+
+
+def _short(title: str | None, limit: int = 80) -> str:
+    text = " ".join((title or "").split())
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 def set_planned_for(store: Store, suggestion_id: int, when: str | date,

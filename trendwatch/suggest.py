@@ -17,7 +17,8 @@
 5. **Angles** from the ``generate_angles`` plugins (the template one is built in).
 6. **Upsert** the ``suggestions`` rows of ``list_date`` (the brand-timezone date): a row
    whose status is not ``new`` is never touched; ``new`` rows that dropped out of the list
-   are removed.
+   are *parked* (``list_date`` null), never deleted: a suggestion id always means the same
+   item, and an item that comes back gets its old id again.
 
 scikit-learn is imported only inside :func:`score_pending` (through the ranking modules),
 never when this module is imported.
@@ -398,9 +399,10 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
         if r["story"] not in best or score > best[r["story"]]["score"]:
             best[r["story"]] = {**r, "signals": signals, "score": score}
 
+    # Parked rows (list_date null: dropped from an earlier build) come back with their id.
     existing = {r["item_id"]: r for r in store.query(
-        "select id, item_id, status, angles, created_at from suggestions where list_date = ?",
-        [day])}
+        "select id, item_id, status, angles, created_at from suggestions "
+        "where list_date = ? or (list_date is null and status = 'new')", [day])}
     reviewed_today = sum(1 for r in existing.values() if r["status"] != "new")
     room = max(0, config.digest.size - reviewed_today)
     chosen = sorted(best.values(), key=lambda c: (-c["score"], c["id"]))[:room]
@@ -434,10 +436,11 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     with store.write() as db:
         for item_id, old in existing.items():
             if old["status"] == "new" and item_id not in keep:
-                # Dropped out of today's list; rows with a verdict are never removed.
-                db.execute("delete from suggestions where id = ? and status = 'new' and not "
-                           "exists (select 1 from feedback where suggestion_id = ?)",
-                           [old["id"], old["id"]])
+                # Dropped out of today's list: parked (no list date), never deleted, so its
+                # id is never given to another item (SQLite reuses the highest rowid after
+                # a delete) and a verdict sent from an older page still finds this item.
+                db.execute("update suggestions set list_date = null, updated_at = ? "
+                           "where id = ? and status = 'new'", [stamp, old["id"]])
         for row in rows:
             old = existing.get(row["item_id"])
             if old is None:
@@ -450,8 +453,8 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
             else:
                 db.execute("""update suggestions set theme = :theme, score = :score,
                     relevance = :relevance, signals = :signals, why = :why, angles = :angles,
-                    updated_at = :updated_at
-                    where item_id = :item_id and list_date = :list_date and status = 'new'""",
-                           row)
+                    updated_at = :updated_at, list_date = :list_date
+                    where item_id = :item_id and status = 'new'
+                      and (list_date = :list_date or list_date is null)""", row)
     return list_suggestions(store, config, list_date=day, status="all")
 

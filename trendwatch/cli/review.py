@@ -162,13 +162,23 @@ def _verdict(app: App, suggestion_id: int, verdict: str, **kwargs: Any) -> dict[
 
 
 def _done_message(result: dict[str, Any]) -> str:
+    """What was recorded, naming the item (never just a number the reader must trust)."""
+    from ..render import clean_line, fit
+
     sid = result["suggestion_id"]
+    what = f"{sid} \u201c{fit(clean_line(result.get('title') or ''), 70).rstrip()}\u201d"
+    late = "" if result.get("listed", True) else \
+        " (it had dropped out of the list; the verdict is on this same item)"
     if result["verdict"] == "accept":
-        return f"Accepted {sid}: planned for {result['planned_for']}."
+        return f"Accepted {what}: planned for {result['planned_for']}.{late}"
     if result["verdict"] == "snooze":
-        return f"Snoozed {sid} until {result['snoozed_until']}."
+        return f"Snoozed {what} until {result['snoozed_until']}.{late}"
     label = f", correct theme {result['theme']}" if result["reason"] == "wrong-theme" else ""
-    return f"Rejected {sid} ({result['reason']}{label})."
+    return f"Rejected {what} ({result['reason']}{label}).{late}"
+
+
+_ITEM_HELP = ("The item this verdict is meant for (the digest prints it): if suggestion "
+              "ID is another item, nothing is recorded.")
 
 
 def _card(r: dict[str, Any], pos: int, total: int, config: Any = None) -> str:
@@ -274,43 +284,47 @@ def review(ctx: click.Context, day: date | None, theme: str | None, limit: int |
 
 @review.command("accept")
 @click.argument("suggestion_id", type=int)
+@click.option("--item", "item_id", type=int, default=None, help=_ITEM_HELP)
 @click.option("--date", "day", type=DATE, default=None,
               help="Planned post date (default: the next working day).")
 @click.option("--theme", default=None, help="The theme it serves, if not the suggested one.")
 @click.option("--note", default=None, help="A note kept with the verdict.")
 @pass_app
-def accept(app: App, suggestion_id: int, day: date | None, theme: str | None,
-           note: str | None) -> None:
+def accept(app: App, suggestion_id: int, item_id: int | None, day: date | None,
+           theme: str | None, note: str | None) -> None:
     """Accept suggestion ID: it joins the content backlog."""
     click.echo(_done_message(_verdict(app, suggestion_id, "accept", planned_for=day,
-                                      theme=theme, note=note)))
+                                      theme=theme, note=note, item_id=item_id)))
 
 
 @review.command("reject")
 @click.argument("suggestion_id", type=int)
+@click.option("--item", "item_id", type=int, default=None, help=_ITEM_HELP)
 @click.option("--reason", type=click.Choice(REASONS), required=True,
               help="Why: off-brand (no theme fits), wrong-theme (give --theme), stale, "
                    "already-covered, other.")
 @click.option("--theme", default=None, help="With wrong-theme: the correct theme id.")
 @click.option("--note", default=None, help="A note kept with the verdict.")
 @pass_app
-def reject(app: App, suggestion_id: int, reason: str, theme: str | None,
-           note: str | None) -> None:
-    """Reject suggestion ID with a reason (the reason becomes a training label)."""
+def reject(app: App, suggestion_id: int, item_id: int | None, reason: str,
+           theme: str | None, note: str | None) -> None:
+    """Reject suggestion ID with a reason (what each reason teaches: docs/suggestions.md)."""
     click.echo(_done_message(_verdict(app, suggestion_id, "reject", reason=reason,
-                                      theme=theme, note=note)))
+                                      theme=theme, note=note, item_id=item_id)))
 
 
 @review.command("snooze")
 @click.argument("suggestion_id", type=int)
+@click.option("--item", "item_id", type=int, default=None, help=_ITEM_HELP)
 @click.option("--date", "day", type=DATE, default=None,
               help="Show it again on this date (default: the next working day).")
 @click.option("--note", default=None, help="A note kept with the verdict.")
 @pass_app
-def snooze(app: App, suggestion_id: int, day: date | None, note: str | None) -> None:
+def snooze(app: App, suggestion_id: int, item_id: int | None, day: date | None,
+           note: str | None) -> None:
     """Snooze suggestion ID: it comes back in the new list on the given date."""
     click.echo(_done_message(_verdict(app, suggestion_id, "snooze", snooze_until=day,
-                                      note=note)))
+                                      note=note, item_id=item_id)))
 
 
 # -- backlog, plan, export ---------------------------------------------------------------

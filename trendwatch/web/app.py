@@ -279,19 +279,21 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
             # The reject menu offers "wrong theme: it is about X" as one choice.
             reason, theme = "wrong-theme", reason.split(":", 1)[1]
         try:
-            row = queries.get_suggestion(store, sid, config)
+            # The form names the item it was drawn for: a page loaded before a re-rank
+            # can never put its verdict on another item.
+            meant = int(form["item_id"]) if form.get("item_id", "").isdigit() else None
             done = record_verdict(
                 store, sid, choice, reason=reason if choice == "reject" else None,
                 note=form.get("note"), theme=theme if choice != "snooze" else None,
                 snooze_until=form.get("until") if choice == "snooze" else None,
                 planned_for=form.get("planned_for") if choice == "accept" else None,
-                tz=tz, valid_themes=theme_ids or None)
+                tz=tz, valid_themes=theme_ids or None, item_id=meant)
         except TrendwatchError as err:
             flash(str(err), "error")
             return _back()
         except sqlite3.OperationalError as err:
             return _busy(err)
-        flash(_verdict_message(done, row["title"]), "ok")
+        flash(_verdict_message(done, done["title"]), "ok")
         return _back()
 
     @app.post("/suggestions/<int:sid>/plan")
@@ -388,11 +390,13 @@ def _snooze_choices(today: date) -> list[tuple[str, str]]:
 
 def _verdict_message(done: dict[str, Any], title: str) -> str:
     short = title if len(title) <= 80 else title[:77] + "…"
+    late = "" if done.get("listed", True) else \
+        " It had dropped out of the list since the page was loaded; the verdict is on it."
     if done["verdict"] == "accept":
-        return f"Accepted “{short}” — planned for {done['planned_for']}."
+        return f"Accepted “{short}” — planned for {done['planned_for']}.{late}"
     if done["verdict"] == "snooze":
-        return f"Snoozed “{short}” until {done['snoozed_until']}."
-    return f"Rejected “{short}” ({done['reason']})."
+        return f"Snoozed “{short}” until {done['snoozed_until']}.{late}"
+    return f"Rejected “{short}” ({done['reason']}).{late}"
 
 
 def _back() -> Any:

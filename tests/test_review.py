@@ -96,7 +96,7 @@ def test_interactive_review_end_of_input_keeps_verdicts(env):
 
 def test_interactive_reject_other_asks_a_note_and_bad_keys_ask_again(env):
     run, db, _ids, _launched = env
-    result = run("review", "--limit", "1", input="x\nr\n9\n5\nsudah ada versi kami\n")
+    result = run("review", "--limit", "1", input="x\nr\n9\n6\nsudah ada versi kami\n")
     assert result.exit_code == 0, result.output
     assert "Error: 'x' is not one of" in result.output or "is not one of" in result.output
     fb = _rows(db, "select reason, note, theme from feedback")
@@ -124,7 +124,7 @@ def test_one_shot_verdicts(env):
     assert fb[0] == {"verdict": "accept", "reason": None, "theme": "film-industry",
                      "note": "untuk Kamis"}
     # stale: right topic, wrong moment -> the label keeps the suggested theme
-    assert fb[1] == {"verdict": "reject", "reason": "stale", "theme": "behind-the-scenes",
+    assert fb[1] == {"verdict": "reject", "reason": "stale", "theme": None,
                      "note": None}
 
 
@@ -155,8 +155,9 @@ def test_label_semantics_for_every_reason(tmp_path):
         ("accept", None, "advertising"): "advertising",
         ("reject", "off-brand", None): None,
         ("reject", "wrong-theme", "advertising"): "advertising",
-        ("reject", "stale", None): "film-industry",
-        ("reject", "already-covered", None): "film-industry",
+        ("reject", "sensitive", None): None,
+        ("reject", "stale", None): None,             # timing, not topic: no label
+        ("reject", "already-covered", None): None,
         ("reject", "other", None): None,
         ("reject", "other", "behind-the-scenes"): "behind-the-scenes",
         ("snooze", None, None): None,
@@ -282,12 +283,11 @@ def test_verdicts_change_later_rankings_and_judged_items_never_return(tmp_path):
 
     labels = {r["title"]: r["theme"] for r in training_labels(store)}
     assert labels[accepted["title"]] == "film-industry"
-    assert labels[wrong_theme["title"]] == "behind-the-scenes"
+    assert wrong_theme["title"] not in labels  # "already covered" teaches nothing
     assert all(labels[r["title"]] is None for r in wrongly)
 
     trained = train_model(store, config, now=monday + timedelta(hours=1))
-    assert trained["label_counts"] == {"_off": len(wrongly), "film-industry": 1,
-                                       "behind-the-scenes": 1}
+    assert trained["label_counts"] == {"_off": len(wrongly), "film-industry": 1}
     after = _probe_relevance(store, config, probe)
     # measured: 0.70 (film-industry) before, 0.19 (no theme) after
     assert before.theme == "film-industry"

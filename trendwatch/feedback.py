@@ -5,19 +5,25 @@ transaction. The ``feedback`` rows are the classifier's training labels, so what
 ``feedback.theme`` holds matters (see ``docs/suggestions.md``):
 
 ==========================  =========================================================
-verdict / reason            ``feedback.theme`` (the label)
+verdict / reason            ``feedback.theme`` (the label) and what it teaches
 ==========================  =========================================================
 accept                      the theme given, else the suggestion's theme
 reject off-brand            null: the item belongs to no theme
+reject sensitive            null: "not our voice" (war, death, politics, a brand we
+                            don't touch): an off-brand label, so similar items sink
 reject wrong-theme          the correct theme (required)
-reject stale                the suggestion's theme: right topic, wrong moment
-reject already-covered      the suggestion's theme: right topic, we posted it already
+reject stale                no label: the topic may be right, the moment was wrong;
+                            that says nothing about what the brand talks about
+reject already-covered      no label: we posted it already; ditto
 reject other                the theme given; without one, no label (the reason is
                             unknown, so it teaches nothing)
 snooze                      null, and no label: the reviewer has not decided
 ==========================  =========================================================
 
-The label is decided here, once, when the verdict is recorded; :func:`teaches` says
+"stale" and "already-covered" used to label the item with the suggestion's theme: every
+rejected item then taught "more like this", and rejecting three war letters as "already
+covered" raised other war news. They still keep the item off the list (every verdict
+does). The label is decided here, once, when the verdict is recorded; :func:`teaches` says
 whether a stored row is a label at all (``null`` means off-brand only when it is).
 :func:`trendwatch.suggest.training_labels` reads the latest row per item and applies
 nothing else, so "accept, then snooze" leaves the item unlabelled.
@@ -34,9 +40,21 @@ from .queries import next_workday, parse_date, today
 from .store import Store, iso, utcnow
 
 VERDICTS = ("accept", "reject", "snooze")
-REJECT_REASONS = ("off-brand", "wrong-theme", "stale", "already-covered", "other")
-#: Reject reasons whose label is the suggestion's own theme (the classifier was right).
-_ON_THEME_REASONS = ("stale", "already-covered")
+REJECT_REASONS = ("off-brand", "sensitive", "wrong-theme", "stale", "already-covered",
+                  "other")
+#: Reject reasons that say "not for this brand": an off-brand label (theme null).
+OFF_BRAND_REASONS = ("off-brand", "sensitive")
+#: Reject reasons about timing, not topic: they teach nothing (no label).
+NO_LABEL_REASONS = ("stale", "already-covered")
+#: What each reject reason teaches the classifier (docs/suggestions.md repeats it).
+TEACHES = {
+    "off-brand": "off-brand: items like this belong to no theme",
+    "sensitive": "off-brand: not our voice (sensitive topic); items like this sink",
+    "wrong-theme": "the correct theme",
+    "stale": "nothing: the moment was wrong, not the topic",
+    "already-covered": "nothing: we posted it already",
+    "other": "the theme given, else nothing",
+}
 #: Suggestion status after each verdict.
 STATUS_AFTER = {"accept": "accepted", "reject": "rejected", "snooze": "snoozed"}
 
@@ -47,22 +65,21 @@ def _label(verdict: str, reason: str | None, theme: str | None,
         return theme or suggested_theme
     if verdict == "snooze":
         return None
-    if reason == "off-brand":
+    if reason in OFF_BRAND_REASONS or reason in NO_LABEL_REASONS:
         return None
-    if reason == "wrong-theme":
-        return theme
-    if reason in _ON_THEME_REASONS:
-        return suggested_theme
-    return theme  # "other": only what the reviewer said explicitly
+    return theme  # wrong-theme (required), "other": only what the reviewer said
 
 
 def teaches(verdict: str, reason: str | None, label: str | None) -> bool:
     """Whether a stored feedback row (its verdict, reason and ``theme`` label) is a
-    training label. A snooze is undecided; "reject other" without a theme says neither
+    training label. A snooze is undecided; "stale" and "already-covered" are about timing,
+    not topic; "reject other" without a theme says neither
     which theme nor that the item is off-brand; "wrong-theme" without the right theme
     (never stored by :func:`record_verdict`) only says what it is not."""
     if verdict == "snooze":
         return False
+    if verdict == "reject" and reason in NO_LABEL_REASONS:
+        return False  # also for rows stored before they stopped being on-theme labels
     if verdict == "reject" and reason in ("other", "wrong-theme", None) and not label:
         return False
     return verdict in ("accept", "reject")
@@ -81,8 +98,8 @@ def _validate(verdict: str, reason: str | None, theme: str | None,
                 f'reason: "{reason}" is not one of {", ".join(REJECT_REASONS)}')
         if reason == "wrong-theme" and not theme:
             raise TrendwatchError("reason wrong-theme needs the correct theme (--theme ID)")
-        if reason == "off-brand" and theme:
-            raise TrendwatchError("reason off-brand means no theme: drop --theme "
+        if reason in OFF_BRAND_REASONS and theme:
+            raise TrendwatchError(f"reason {reason} means no theme: drop --theme "
                                   "(or use reason wrong-theme)")
     elif reason is not None:
         raise TrendwatchError(f"a reason is only given with reject, not with {verdict}")

@@ -21,7 +21,7 @@ from ..errors import TrendwatchError
 from .app import App, pass_app
 
 FORMATS = ("table", "json", "csv", "md", "html")
-REASONS = ("off-brand", "wrong-theme", "stale", "already-covered", "other")
+REASONS = ("off-brand", "sensitive", "wrong-theme", "stale", "already-covered", "other")
 
 
 class _Date(click.ParamType):
@@ -301,8 +301,9 @@ def accept(app: App, suggestion_id: int, item_id: int | None, day: date | None,
 @click.argument("suggestion_id", type=int)
 @click.option("--item", "item_id", type=int, default=None, help=_ITEM_HELP)
 @click.option("--reason", type=click.Choice(REASONS), required=True,
-              help="Why: off-brand (no theme fits), wrong-theme (give --theme), stale, "
-                   "already-covered, other.")
+              help="Why: off-brand (no theme fits), sensitive (not our voice: teaches "
+                   "off-brand), wrong-theme (give --theme), stale and already-covered "
+                   "(teach nothing), other.")
 @click.option("--theme", default=None, help="With wrong-theme: the correct theme id.")
 @click.option("--note", default=None, help="A note kept with the verdict.")
 @pass_app

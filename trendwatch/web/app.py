@@ -56,6 +56,7 @@ LOGIN_FAIL_DELAY = 0.5
 #: Labels shown for the reject reasons of trendwatch.feedback.
 REASON_LABELS = {
     "off-brand": "Off-brand",
+    "sensitive": "Sensitive / not our voice",
     "stale": "Old news",
     "already-covered": "Already covered",
     "other": "Other",

@@ -244,10 +244,11 @@ def test_template_angles_fill_config_templates_and_defaults():
     assert "3 sumber" in got[0].why_now  # Indonesian brand: no half-English sentence
     bare = {"id": "behind-the-scenes", "name": "BTS", "angles": []}
     assert angles.template_angles(sugg, bare, {"name": "Studio"})[0].platform in (
-        "Instagram", "YouTube", "TikTok")
+        "Instagram", "YouTube", "TikTok / Reels", "LinkedIn")
     odd = {"id": "x", "name": "X", "angles": [{"platform": "X", "format": "thread",
                                                "hook": "{topic} {unknown}"}]}
-    assert angles.template_angles(sugg, odd, {})[0].hook == "Gadis Lereng {unknown}"
+    # the topic is the headline's noun phrase (trendwatch.ranking.topic)
+    assert angles.template_angles(sugg, odd, {})[0].hook == "Trailer Gadis Lereng {unknown}"
 
 
 def _burst_docs(now, history_days, baseline_term_per_day=0):

@@ -70,7 +70,8 @@ class BrandConfig(_Strict):
     name: str = "My Studio"
     timezone: str = "Asia/Jakarta"
     languages: list[str] = ["id", "en"]
-    #: Brand-safety terms: items that match one (case-insensitive, whole word) are never suggested.
+    #: Brand-safety terms: items that match one (whole words and phrases, any case; a term
+    #: in capitals such as "SARA" only in capitals) are never suggested.
     avoid: list[str] = []
     #: Shown in the User-Agent so feed owners can reach us.
     contact_url: str = "https://github.com/trendwatch/trendwatch"
@@ -186,6 +187,12 @@ class FreshnessConfig(_Strict):
         return {**_default_max_age(), **value}
 
 
+class SafetyConfig(_Strict):
+    #: Sensitive-topic categories held back (never suggested; listed with a one-click
+    #: release); the others only make the angles respectful. See trendwatch/safety.py.
+    hold: list[Literal["death", "disaster", "war", "conflict", "crime"]] = ["war", "conflict"]
+
+
 class WebConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=1, le=65535)
@@ -226,6 +233,7 @@ class Config(_Strict):
     ranking: RankingConfig = RankingConfig()
     web: WebConfig = WebConfig()
     freshness: FreshnessConfig = FreshnessConfig()
+    safety: SafetyConfig = SafetyConfig()
     storage: StorageConfig = StorageConfig()
     themes: list[ThemeConfig] = []
     sources: list[SourceTable] = []

@@ -19,9 +19,10 @@ This module is a lower floor: it imports nothing of trendwatch but the store's d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 from .store import parse_iso
 
@@ -100,6 +101,23 @@ def too_old(dated: Dated, now: datetime, limit: float) -> bool:
     if dated.when is None:
         return False
     return (now - dated.when).total_seconds() > limit
+
+
+def freshness_filter(config: Any, now: datetime) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate on item rows (``published_at``, ``published_estimated``,
+    ``first_seen_at``, ``kind``, ``source``): is the item young enough to suggest under
+    ``config``'s ``[freshness]`` and per-source ``max_age``?"""
+    by_source = {s.name: s.max_age for s in config.sources if s.max_age is not None}
+    cfg = config.freshness
+
+    def fresh(row: Mapping[str, Any]) -> bool:
+        dated = item_date(row["published_at"], row["published_estimated"],
+                          row["first_seen_at"])
+        limit = max_age(row["kind"], row["source"], by_kind=cfg.max_age,
+                        default=cfg.default_max_age, by_source=by_source)
+        return not too_old(dated, now, limit)
+
+    return fresh
 
 
 def relative(when: datetime | None, now: datetime, *, lang: str = "id",

@@ -200,5 +200,16 @@ def m002_fts_reindex_on_text_change_only(db: Database) -> None:
         END""")
 
 
+@migrations()
+def m003_safety(db: Database) -> None:
+    """Held-back items the reviewer released with one click (issue 15): brand safety
+    still marks them, but they may be suggested."""
+    db["safety_overrides"].create({
+        "item_id": int,
+        "reason": str,           # what held it back when it was released
+        "created_at": str,
+    }, pk="item_id", foreign_keys=[("item_id", "items", "id")])
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -4,8 +4,9 @@
 
 1. **Score** the items of the ranking window (``[ranking] window``, default 2 days) that
    have no score yet or were scored by an older model, in batches; write ``scores`` rows.
-   Items matching a ``[brand] avoid`` term are scored too but marked ``filtered`` with the
-   term, and never suggested.
+   Items brand safety holds back (:mod:`trendwatch.safety`: an avoid term, a sensitive
+   topic of ``[safety] hold``) are scored too but marked ``filtered`` with the reason, and
+   never suggested unless released (``safety_overrides``).
 2. **Candidates**: scored, not filtered, a theme, ``relevance >= [ranking] min_relevance``;
    and *novel* — no item of the same story was suggested on an earlier day or has a
    verdict (an item once judged is never suggested again).
@@ -27,7 +28,6 @@ never when this module is imported.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .api import Angle
 from .config import Config
 from .evidence import evidence
-from .freshness import item_date, max_age, too_old
+from .freshness import freshness_filter, item_date
 from .queries import brand_lang
+from .safety import from_config
 from .store import Store, dumps, iso, loads, parse_iso, utcnow
 
 if TYPE_CHECKING:
@@ -97,17 +98,6 @@ def load_active_model(store: Store, config: Config, *, now: datetime | None = No
 
 
 # -- scoring ----------------------------------------------------------------------------
-
-
-def avoid_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
-    """Whole-word, case-insensitive match of any ``[brand] avoid`` term, applied to the
-    normalised text (so "#JudiOnline" and "JUDI ONLINE" match "judi online")."""
-    from .ranking.text import normalise
-
-    words = sorted({normalise(t) for t in terms if normalise(t)}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
 
 
 def score_pending(store: Store, config: Config, model: ThemeModel, *,
@@ -209,20 +199,17 @@ def write_scores(store: Store, config: Config, model: ThemeModel,
                  rows: Sequence[dict[str, Any]], preds: Sequence[Prediction],
                  now: datetime, *, explained: bool = True) -> None:
     """Store the predictions for item ``rows`` (``id``, ``title``, ``summary``) as their
-    ``scores`` rows, marking those that match a ``[brand] avoid`` term. Predictions made
-    without explanations store ``why`` as null: :func:`build_daily_list` explains the items
-    it suggests."""
-    from .ranking.text import normalise
+    ``scores`` rows, marking those brand safety holds back (an avoid term, a sensitive
+    topic of ``[safety] hold``: :mod:`trendwatch.safety`). Predictions made without
+    explanations store ``why`` as null: :func:`build_daily_list` explains the items it
+    suggests."""
+    from .safety import from_config
 
-    avoid = avoid_pattern(config.brand.avoid)
+    safety = from_config(config)
     stamp = iso(now)
     out = []
     for r, p in zip(rows, preds, strict=True):
-        filtered = None
-        if avoid is not None:
-            hit = avoid.search(normalise(f"{r['title']} {r['summary'] or ''}"))
-            if hit:
-                filtered = f'avoid term "{hit.group(1)}"'
+        filtered = safety.check(r["title"], r["summary"]).held
         out.append({"item_id": r["id"], "model_version": model.version,
                     "theme": p.theme, "relevance": p.relevance, "scores": dumps(p.scores),
                     "why": dumps(p.why) if explained else None, "filtered": filtered,
@@ -250,23 +237,6 @@ def _explain(store: Store, config: Config, model: ThemeModel,
 
 
 # -- the daily list ---------------------------------------------------------------------
-
-
-def _freshness(config: Config, now: datetime) -> Any:
-    """A predicate on window rows: is the item young enough to suggest
-    (:mod:`trendwatch.freshness`: its trusted date against its kind's or source's
-    ``max_age``)?"""
-    by_source = {s.name: s.max_age for s in config.sources if s.max_age is not None}
-    cfg = config.freshness
-
-    def fresh(row: dict[str, Any]) -> bool:
-        dated = item_date(row["published_at"], row["published_estimated"],
-                          row["first_seen_at"])
-        limit = max_age(row["kind"], row["source"], by_kind=cfg.max_age,
-                        default=cfg.default_max_age, by_source=by_source)
-        return not too_old(dated, now, limit)
-
-    return fresh
 
 
 def _list_date(config: Config, now: datetime, list_date: date | str | None) -> str:
@@ -362,9 +332,11 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
         where i.first_seen_at >= ?""", [since])
     trend = trend_scores((r["id"], r["source"], loads(r["metrics"], {})) for r in window)
     judged = _judged_stories(store, day)
-    fresh = _freshness(config, now)
+    fresh = freshness_filter(config, now)
+    released = {r["item_id"] for r in store.query("select item_id from safety_overrides")}
     candidates = [r for r in window
-                  if r["theme"] and r["filtered"] is None and r["story"] not in judged
+                  if r["theme"] and (r["filtered"] is None or r["id"] in released)
+                  and r["story"] not in judged
                   and (r["relevance"] or 0) >= ranking.min_relevance and fresh(r)]
     stories = sorted({r["story"] for r in candidates})
     n_sources: dict[int, int] = {}
@@ -382,6 +354,7 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                                       if d is not None]
     recent_words = _recent_suggested_words(store, day)
 
+    safety = from_config(config)
     best: dict[int, dict[str, Any]] = {}
     for r in candidates:
         dated = item_date(r["published_at"], r["published_estimated"], r["first_seen_at"])
@@ -391,6 +364,9 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                    "novelty": novelty(r["title"] or "", recent_words),
                    "sources": n_sources.get(r["story"], 1)}
         score = suggestion_score(r["relevance"], signals, ranking.weights)
+        marks = safety.sensitive(f"{r['title'] or ''} {r['summary'] or ''}")
+        if marks:
+            signals["sensitive"] = sorted(marks)
         signals["evidence"] = evidence(
             title=r["title"] or "", source=r["source"], kind=r["kind"],
             metrics=loads(r["metrics"], {}), extra=loads(r["extra"], {}), dated=dated,
@@ -424,7 +400,8 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
             suggestion = {"title": c["title"], "summary": c["summary"] or "", "url": c["url"],
                           "source": c["source"], "theme": c["theme"], "why": why,
                           "key_phrases": key_phrases(c["title"] or "", prefer=why),
-                          "signals": c["signals"]}
+                          "signals": c["signals"],
+                          "sensitive": c["signals"].get("sensitive", [])}
             angles = angles_for(host, suggestion,
                                 theme_cfg.model_dump() if theme_cfg else None, brand)
         rows.append({"item_id": c["id"], "list_date": day, "theme": c["theme"],

@@ -444,6 +444,50 @@ def digest(app: App, day: date | None, send: bool, show: str) -> None:
         sys.exit(1)
 
 
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a list.")
+@click.pass_context
+def held(ctx: click.Context, as_json: bool) -> None:
+    """List the items brand safety held back, with the reason.
+
+    These would have been on the list, but match a [brand] avoid term or a sensitive topic
+    of [safety] hold. `held release ITEM` puts one on today's list anyway.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..holdback import held_items
+    from ..render import clean_line
+
+    app = ctx.find_object(App)
+    rows = held_items(app.store, app.config)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("Nothing is held back.")
+        return
+    click.echo(f"{len(rows)} held back (release one with `trendwatch held release ITEM`):")
+    for r in rows:
+        click.echo(f"{r['item_id']:>7}  {clean_line(r['title'])[:90]}")
+        click.echo(f"{'':>7}  held: {clean_line(r['reason'])} · {_published(r, app.config)}"
+                   f" · {clean_line(r['source'])}")
+
+
+@held.command("release")
+@click.argument("item_id", type=int)
+@pass_app
+def held_release(app: App, item_id: int) -> None:
+    """Release held-back item ITEM_ID: it goes on today's list (brand safety still marks
+    it, so its angles stay respectful)."""
+    from ..holdback import release
+    from ..render import clean_line
+
+    done = release(app.store, app.config, item_id)
+    click.echo(f"Released item {item_id} \u201c{clean_line(done['title'])[:80]}\u201d (was "
+               f"held: {clean_line(done['reason'])}): suggestion {done['suggestion_id']} on "
+               "today's list.")
+
+
 def register(cli: click.Group) -> None:
-    for command in (suggestions, review, backlog, plan, export, digest):
+    for command in (suggestions, review, backlog, plan, export, digest, held):
         cli.add_command(command)

@@ -261,8 +261,12 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
             latest = next(store.db.query(
                 "select max(list_date) as d from suggestions where list_date <= ?",
                 [day.isoformat()]), {}).get("d")
+        from ..holdback import held_items
+
+        held = len(held_items(store, config)) if day == today else 0
         return render_template(
             "list.html", rows=rows, day=day, today=today, status=status, theme=theme,
+            held=held,
             problems=problems, broken=broken_sources(store), latest=latest,
             snooze_choices=_snooze_choices(today),
             prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
@@ -295,6 +299,29 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         except sqlite3.OperationalError as err:
             return _busy(err)
         flash(_verdict_message(done, done["title"]), "ok")
+        return _back()
+
+    @app.get("/held")
+    def held() -> Any:
+        from ..holdback import held_items
+
+        return render_template("held.html", rows=held_items(stores.get(), config),
+                               hold=config.safety.hold,
+                               theme_names={t.id: t.name for t in config.themes})
+
+    @app.post("/held/<int:item_id>/release")
+    def release_held(item_id: int) -> Any:
+        from ..holdback import release
+
+        try:
+            done = release(stores.get(), config, item_id)
+        except TrendwatchError as err:
+            flash(str(err), "error")
+            return _back()
+        except sqlite3.OperationalError as err:
+            return _busy(err)
+        flash(f"Released “{done['title'][:80]}” (was held: {done['reason']}): it is on "
+              "today's list.", "ok")
         return _back()
 
     @app.post("/suggestions/<int:sid>/plan")

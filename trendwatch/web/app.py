@@ -376,7 +376,9 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
             topics, when = _digest_rising(stores.get())
             source = "digest"
         return render_template("rising.html", topics=topics, when=when, source=source,
-                               updating=rising_cache.refreshing)
+                               updating=rising_cache.refreshing,
+                               history_days=_history_days(stores.get()),
+                               needed_days=RISING_HISTORY_DAYS)
 
     @app.get("/search")
     def search() -> Any:
@@ -394,6 +396,20 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         log.exception("web page failed: %s", err)
         return render_template("error.html", code=500, title="Something broke",
                                message="The page failed; the error is in the server log."), 500
+
+
+#: Days of history the rising-topics detector needs for a fair baseline
+#: (trendwatch.ranking.rising: fewer days make its thresholds stricter, none shows nothing).
+RISING_HISTORY_DAYS = 3
+
+
+def _history_days(store: Store) -> float:
+    """Days since the first item was stored (what "rising" can compare against)."""
+    from ..store import utcnow
+
+    first = next(store.db.query("select min(first_seen_at) as t from items"), {}).get("t")
+    start = parse_iso(first) if first else None
+    return (utcnow() - start).total_seconds() / 86400 if start else 0.0
 
 
 def _arg_date(name: str, default: date, problems: list[str]) -> date:

@@ -234,7 +234,11 @@ def test_rising_detects_a_burst_across_sources_not_a_steady_term():
 
 
 def test_template_angles_fill_config_templates_and_defaults():
-    film = CONFIG.theme("film-industry").model_dump()
+    film = {**CONFIG.theme("film-industry").model_dump(), "angles": [
+        {"platform": "TikTok", "format": "video 30 detik",
+         "hook": "3 hal yang bikin {topic} beda dari film lain"},
+        {"platform": "Instagram", "format": "carousel",
+         "hook": "{topic}: apa kata kru film kami?"}]}
     sugg = {"title": "Trailer Gadis Lereng dirilis", "source": "detik",
             "key_phrases": ["Gadis Lereng"], "signals": {"sources": 3}}
     got = angles.template_angles(sugg, film, CONFIG.brand.model_dump())

@@ -132,6 +132,8 @@ def test_held_items_are_listed_with_the_reason_and_released_with_one_click(store
                        follow_redirects=True)
     assert "Released" in resp.get_data(as_text=True)
     assert held_items(store, config, now=NOW) == []
+    card = client.get(f"/?date={DAY}&status=all").get_data(as_text=True)
+    assert "sensitive: death" in card  # the obituary's card says so
     row = store.query("select list_date, status, signals from suggestions where item_id = 3")
     assert row[0]["status"] == "new" and "war" in row[0]["signals"]
     # and a rebuild keeps it (the override stands)

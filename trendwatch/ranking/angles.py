@@ -51,8 +51,8 @@ TEMPLATES: dict[str, dict[str, list[_T]]] = {
             _t("TikTok / Reels", "video 30 detik",
                "{Topic} dalam 30 detik: apa yang terjadi dan kenapa penting"),
             _t("YouTube", "Shorts", "Kabar {topic}, dijelaskan tim {brand} dalam 60 detik"),
-            _t("LinkedIn", "post", "Apa arti {topic} untuk industri kreatif? Catatan dari "
-               "{brand}"),
+            _t("LinkedIn", "post", "{Topic}: catatan singkat tim {brand} untuk industri "
+               "kreatif"),
             _t("Instagram", "story polling", "Sudah dengar soal {topic}? (Sudah / Belum)"),
         ],
         "craft": [
@@ -94,8 +94,8 @@ TEMPLATES: dict[str, dict[str, list[_T]]] = {
             _t("TikTok / Reels", "30-second video",
                "{Topic} in 30 seconds: what happened and why it matters"),
             _t("YouTube", "Shorts", "{Topic}, explained by the {brand} team in 60 seconds"),
-            _t("LinkedIn", "post", "What {topic} means for the creative industry: notes "
-               "from {brand}"),
+            _t("LinkedIn", "post", "{Topic}: a short note from the {brand} team for the "
+               "creative industry"),
             _t("Instagram", "story poll", "Have you heard about {topic}? (Yes / Not yet)"),
         ],
         "craft": [
@@ -158,7 +158,7 @@ def tone(suggestion: Mapping[str, Any], headline: str) -> str:
         return "trend"
     if "?" in headline:
         return "question"
-    if _CRAFT.search(headline) or suggestion.get("theme") == "behind-the-scenes":
+    if _CRAFT.search(headline):
         return "craft"
     return "news"
 

@@ -45,7 +45,9 @@ _LEAD = re.compile(
     r"does|did|will|would|has|have|kenapa|mengapa|bagaimana|apa(?:kah)?|siapa|kapan|"
     r"begini|ini\s+dia|inilah|cara|tips|resep)\s+", re.I)
 _LABEL = re.compile(r"^(?:\[[^\]]{1,30}\]|\([^)]{1,30}\)|(?:video|foto|breaking|viral|"
-                    r"update|exclusive|eksklusif|opini|review|trailer)\s*[:!|-])\s*", re.I)
+                    r"update|exclusive|eksklusif|opini|review|trailer|live|pov|"
+                    r"behind the scenes|bts|thread mingguan|thread)\s*[:!|-])\s*"
+                    r"|^\d{1,3}\s+(?=[A-Za-z])", re.I)
 _SUFFIX = re.compile(r"\s+[-–—|]\s+[^-–—|]{2,40}$")
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+")
 
@@ -73,7 +75,7 @@ _STOP_EN = _words(
     "announces announced launches launched reveals revealed rises rose hits hit dies "
     "died explains explained shows showed drives drove tests tested orders ordered "
     "returns returned debuts debuted signs signed joins joined calls called finds found "
-    "behind against amid during despite via "
+    "behind against amid during despite via everyone someone everybody all "
     "becomes became goes went sets set a an the their its his her our your my")
 
 
@@ -114,20 +116,20 @@ def _is_stop_en(word: str, position: int) -> bool:
     w = word.lower().strip("'’")
     if w in _STOP_EN:
         return True
-    if position >= 1 and word[:1].islower() and len(w) > 5 and w.endswith("ing"):
-        return True  # "Netflix raising prices"
+    if position >= 1 and word[:1].islower() and len(w) > 5 and w.endswith(("ing", "ed")):
+        return True  # "Netflix raising prices", "vertical video changed"
     # "Indonesian studio announces": a third-person verb after a noun phrase
     return position >= 2 and w.endswith("s") and not w.endswith("ss") and len(w) > 4 \
         and word[:1].islower()
 
 
-def _head_phrase(text: str, lang: str, max_words: int = 5) -> str:
+def _head_phrase(text: str, lang: str, max_words: int = 6) -> str:
     words = text.split()
     out: list[str] = []
     for i, word in enumerate(words):
         bare = word.strip(",.;:!?\"“”'‘’()")
-        if not bare:
-            break
+        if not any(c.isalnum() for c in bare):
+            break  # "&", "-": the phrase ends here
         stop = _is_stop_en(bare, i) if lang == "en" else _is_verb_id(bare)
         if stop and out:
             break

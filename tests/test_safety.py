@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from trendwatch.config import parse_config, starter_text
 from trendwatch.holdback import held_items, release
@@ -122,17 +123,18 @@ def test_held_items_are_listed_with_the_reason_and_released_with_one_click(store
         text = f"{a['format']} {a['hook']}".lower()
         assert not re.search(r"reaksi|reaction|polling|poll|setuju atau tidak|ikut tren",
                              text), a
-    # one click on the web page
+    # one click on the web page (which reads the clock: frozen at NOW)
     app = create_app(store.path, config)
     client = app.test_client()
-    html = client.get("/held").get_data(as_text=True)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get("/held").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        resp = client.post("/held/3/release", data={"csrf_token": token, "next": "/held"},
+                           follow_redirects=True)
+        card = client.get(f"/?date={DAY}&status=all").get_data(as_text=True)
     assert re.search(r"Held: sensitive: war \((&#34;|&quot;)perang di(&#34;|&quot;)\)", html)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    resp = client.post("/held/3/release", data={"csrf_token": token, "next": "/held"},
-                       follow_redirects=True)
     assert "Released" in resp.get_data(as_text=True)
     assert held_items(store, config, now=NOW) == []
-    card = client.get(f"/?date={DAY}&status=all").get_data(as_text=True)
     assert "sensitive: death" in card  # the obituary's card says so
     row = store.query("select list_date, status, signals from suggestions where item_id = 3")
     assert row[0]["status"] == "new" and "war" in row[0]["signals"]
@@ -141,15 +143,12 @@ def test_held_items_are_listed_with_the_reason_and_released_with_one_click(store
     assert 3 in {r["item_id"] for r in rows}
 
 
-def test_today_page_counts_the_held_items(store, monkeypatch):
-    import trendwatch.web.app as web_app
-
+def test_today_page_counts_the_held_items(store):
     config = parse_config(starter_text())
     build_daily_list(store, config, None, now=NOW)
-    monkeypatch.setattr(web_app.queries, "today", lambda tz, now=None: NOW.date())
-    monkeypatch.setattr("trendwatch.holdback.utcnow", lambda: NOW)
     client = create_app(store.path, config).test_client()
-    html = client.get("/").get_data(as_text=True)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get("/").get_data(as_text=True)
     assert "1 item held back by brand safety" in html
 
 
@@ -160,9 +159,11 @@ def test_cli_lists_and_releases(store, cli, tmp_path):
     cfg.write_text(starter_text(), encoding="utf-8")
     with pytest.raises(Exception, match="not held back"):
         release(store, config, 1, now=NOW)
-    # the CLI reads "now" from the clock: list what the function sees at NOW instead
-    assert [h["item_id"] for h in held_items(store, config, now=NOW)] == [3]
-    out = cli("--config", str(cfg), "--db", str(store.path), "held", "release", "3")
+    with time_machine.travel(NOW, tick=False):  # the CLI reads the clock
+        listed = cli("--config", str(cfg), "--db", str(store.path), "held")
+        out = cli("--config", str(cfg), "--db", str(store.path), "held", "release", "3")
+    assert listed.output.startswith("1 held back")
+    assert 'held: sensitive: war ("perang di")' in listed.output
     assert out.exit_code == 0, out.output
     assert re.match(r"Released item 3 “Sineas bacakan surat terbuka.*” \(was held: "
                     r"sensitive: war \(\"perang di\"\)\): suggestion \d+ on today's list\.",

@@ -3,6 +3,7 @@ now" that states only the evidence it has (issue 15, point 1)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -147,6 +148,15 @@ def test_a_new_feeds_archive_never_reaches_the_list(cli, tmp_path, httpserver):
     for r in rows:
         assert r["signals"]["evidence"][-1].startswith("terbit ")
         assert all("ramai" not in a["why_now"] for a in r["angles"])
+    # the publication date is on every view: table, review card, digest
+    day = rows[0]["list_date"]
+    published = re.compile(r"terbit (\d+ menit|\d+ jam|baru saja)")
+    table = cli("--config", str(cfg), "--db", str(db), "suggestions", "--date", day)
+    assert len(published.findall(table.output)) == len(rows), table.output
+    review = cli("--config", str(cfg), "--db", str(db), "review", "--date", day, input="q\n")
+    assert published.search(review.output), review.output
+    digest = cli("--config", str(cfg), "--db", str(db), "digest", "--date", day)
+    assert len(published.findall(digest.output)) >= len(rows), digest.output
 
 
 def test_an_evergreen_source_keeps_items_longer(tmp_path):

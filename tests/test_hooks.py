@@ -27,6 +27,7 @@ BRAND = {"name": "Studio Lensa Kita", "languages": ["id", "en"]}
     ("How to light a night exterior with one LED panel and a bounce",
      "how to light a night exterior"),
     ("Hari Batik: kreator muda pamer motif batik pesisir", "Hari Batik"),
+    ("5 tren audio TikTok minggu ini", "tren audio TikTok minggu ini"),
     ("Sara Wijayanto bintangi film horor baru garapan sutradara muda", "Sara Wijayanto"),
     ("Sutradara bantah hoaks soal lokasi syuting film horor terbarunya",
      "sutradara bantah hoaks"),

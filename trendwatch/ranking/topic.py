@@ -62,6 +62,8 @@ _STOP_ID = _words(
 #: Function words a fallback clause stops at (verbs allowed: "Sutradara bantah hoaks").
 _FUNCTION_ID = _words("yang dan di ke dari untuk dengan pada dalam saat usai jelang soal "
                          "karena agar atau tapi namun hingga ala lewat")
+#: Time words that "ini"/"itu" completes ("minggu ini") instead of ending the phrase.
+_TIME_ID = _words("minggu hari bulan tahun malam pagi sore pekan musim")
 #: Words that look like prefixed verbs but are nouns or adjectives.
 _NOT_VERBS_ID = _words("digital distribusi direktur diskon dinasti diskusi dimensi "
                        "diploma dialog berita bersama terminal teras memori mentor "
@@ -131,6 +133,10 @@ def _head_phrase(text: str, lang: str, max_words: int = 6) -> str:
         if not any(c.isalnum() for c in bare):
             break  # "&", "-": the phrase ends here
         stop = _is_stop_en(bare, i) if lang == "en" else _is_verb_id(bare)
+        if stop and out and lang == "id" and bare.lower() in ("ini", "itu") and \
+                out[-1].lower() in _TIME_ID:
+            out.append(bare)  # "tren audio TikTok minggu ini": the phrase ends here
+            break
         if stop and out:
             break
         if stop:

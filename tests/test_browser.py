@@ -62,12 +62,12 @@ def browser():
 class Server:
     """``trendwatch serve --port 0`` as a subprocess; ``url`` is where it listens."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, config_text: str = WEB_CONFIG):
         self.root = root
         self.db = root / "trendwatch.db"
         self.info = seed(self.db)
         config = root / "trendwatch.toml"
-        config.write_text(WEB_CONFIG, encoding="utf-8")
+        config.write_text(config_text, encoding="utf-8")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOME": str(root),
                "XDG_CONFIG_HOME": str(root / "config"), "XDG_DATA_HOME": str(root / "data")}
         self.proc = subprocess.Popen(
@@ -181,6 +181,47 @@ def test_phone_viewport_has_no_horizontal_scroll_and_big_tap_targets(browser, se
         for name in ("Accept", "Snooze", "Reject"):
             box = pg.locator("#s5").get_by_role("button", name=name).bounding_box()
             assert box and box["height"] >= 44 and box["x"] + box["width"] <= PHONE["width"]
+    finally:
+        context.close()
+
+
+#: Theme names as long as a real studio writes them: a select or a chip as wide as its
+#: longest name pushed the page to 435 px on a 390 px phone (issue 15).
+LONG_THEMES = WEB_CONFIG.replace('name = "Iklan & kampanye"',
+                                 'name = "Iklan, kampanye kreatif & brand storytelling (TVC)"'
+                                 ).replace('name = "Di balik layar"',
+                                           'name = "Di balik layar: sinematografi, '
+                                           'lighting & color grading"')
+PAGES = ("", "?status=all", "backlog", "sources", "rising", "search?q=film", "held")
+
+
+@pytest.fixture(scope="module")
+def long_server(tmp_path_factory, browser):
+    srv = Server(tmp_path_factory.mktemp("web-long"), LONG_THEMES)
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_no_page_scrolls_sideways_on_a_phone(browser, long_server, width):
+    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=True,
+                                  has_touch=True)
+    pg = context.new_page()
+    try:
+        for path in PAGES:
+            pg.goto(long_server.url + path)
+            overflow = pg.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"/{path} scrolls sideways by {overflow}px at {width} px"
+        pg.goto(long_server.url + "?status=all")
+        for name in ("Accept", "Snooze", "Reject"):
+            box = pg.locator("#s5").get_by_role("button", name=name).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (name, box)
+        # the card speaks human: a publication date and words, not "momentum 0.50"
+        card = pg.locator("#s5").inner_text()
+        assert re.search(r"terbit \d+ (menit|jam) lalu", card)
+        assert "momentum" not in card and "novelty" not in card
+        assert "Note" in pg.locator("#s5 input[name=note]").get_attribute("placeholder")
     finally:
         context.close()
 

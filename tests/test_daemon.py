@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -399,6 +400,9 @@ def test_run_once_exit_codes(server, write_config, tmp_path, cli):
     result = cli("--config", str(ok_cfg), "--db", str(db), "run", "--once")
     assert result.exit_code == 0, result.output
     assert scored(db) == 2  # both items of good.xml were ranked
+    # one line says what happened
+    assert re.search(r"^Fetched 1 sources, 2 new items, 2 scored, \d+ new suggestions on "
+                     r"today's list \(\d{4}-\d\d-\d\d\)\.$", result.output, re.M), result.output
 
     both = make_config(write_config, server, {"good": "/good.xml", "broken": "/broken.xml"})
     result = cli("--config", str(both), "--db", str(db), "run", "--once")

@@ -234,7 +234,11 @@ def test_rising_detects_a_burst_across_sources_not_a_steady_term():
 
 
 def test_template_angles_fill_config_templates_and_defaults():
-    film = CONFIG.theme("film-industry").model_dump()
+    film = {**CONFIG.theme("film-industry").model_dump(), "angles": [
+        {"platform": "TikTok", "format": "video 30 detik",
+         "hook": "3 hal yang bikin {topic} beda dari film lain"},
+        {"platform": "Instagram", "format": "carousel",
+         "hook": "{topic}: apa kata kru film kami?"}]}
     sugg = {"title": "Trailer Gadis Lereng dirilis", "source": "detik",
             "key_phrases": ["Gadis Lereng"], "signals": {"sources": 3}}
     got = angles.template_angles(sugg, film, CONFIG.brand.model_dump())
@@ -244,10 +248,11 @@ def test_template_angles_fill_config_templates_and_defaults():
     assert "3 sumber" in got[0].why_now  # Indonesian brand: no half-English sentence
     bare = {"id": "behind-the-scenes", "name": "BTS", "angles": []}
     assert angles.template_angles(sugg, bare, {"name": "Studio"})[0].platform in (
-        "Instagram", "YouTube", "TikTok")
+        "Instagram", "YouTube", "TikTok / Reels", "LinkedIn")
     odd = {"id": "x", "name": "X", "angles": [{"platform": "X", "format": "thread",
                                                "hook": "{topic} {unknown}"}]}
-    assert angles.template_angles(sugg, odd, {})[0].hook == "Gadis Lereng {unknown}"
+    # the topic is the headline's noun phrase (trendwatch.ranking.topic)
+    assert angles.template_angles(sugg, odd, {})[0].hook == "Trailer Gadis Lereng {unknown}"
 
 
 def _burst_docs(now, history_days, baseline_term_per_day=0):

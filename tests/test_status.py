@@ -4,6 +4,7 @@ JSON keys, and no scikit-learn."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -72,6 +73,9 @@ def test_status_text_and_json(db, cli, write_config, minimal_themes):
     source_lines = [ln for ln in lines if ln.startswith(("layar-kaca", "zz-broken"))]
     assert source_lines[0].startswith("zz-broken") and "BROKEN" in source_lines[0]
     assert "failures 3" in source_lines[0]
+    # times in the brand's time zone (WIB), as on the web page, not UTC
+    assert re.search(r"last \d{4}-\d\d-\d\d \d\d:\d\d WIB", source_lines[1]), source_lines
+    assert re.search(r"next: \d{4}-\d\d-\d\d 09:00 WIB$", lines[1])
     assert "last error: HTTP 500 from https://mati.example.org/feed" in out
 
     report = json.loads(cli("--config", str(cfg), "--db", str(db), "status", "--json").output)

@@ -95,6 +95,10 @@ def test_list_shows_todays_cards_with_everything_the_reviewer_needs(client, conf
     assert "film horor" in html                                 # why terms
     assert "TikTok" in html and "carousel" in html              # angles
     assert "on-brand" in html and "score 0.95" in html
+    # a publication date, the summary's first line, and signals in words (issue 15)
+    assert re.search(r'class="published[^"]*"[^>]*>terbit \d+ (menit|jam) lalu<', html)
+    assert '<p class="summary">' in html
+    assert "Why now:" in html and "2 sources" in html and "momentum 0.50" not in html
     assert "1 source broken" in html and "google-trends-id" in html
 
 

@@ -70,7 +70,8 @@ class BrandConfig(_Strict):
     name: str = "My Studio"
     timezone: str = "Asia/Jakarta"
     languages: list[str] = ["id", "en"]
-    #: Brand-safety terms: items that match one (case-insensitive, whole word) are never suggested.
+    #: Brand-safety terms: items that match one (whole words and phrases, any case; a term
+    #: in capitals such as "SARA" only in capitals) are never suggested.
     avoid: list[str] = []
     #: Shown in the User-Agent so feed owners can reach us.
     contact_url: str = "https://github.com/trendwatch/trendwatch"
@@ -132,7 +133,8 @@ class AngleTemplate(_Strict):
     format: str
     #: Filled with {topic}, {theme}, {brand}, {source}.
     hook: str
-    why_now: str = "{topic} is trending now ({signal})."
+    #: {signal} is the evidence ("5 outlets in 3 hours", "published 40 minutes ago").
+    why_now: str = "Why now: {signal}."
 
 
 class ThemeConfig(_Strict):
@@ -173,6 +175,32 @@ class RankingConfig(_Strict):
     #: Slots of the daily list kept for the items the classifier is least sure about,
     #: marked "help the model learn" (a verdict on them teaches it most). 0 = none.
     learning_slots: int = Field(2, ge=0, le=10)
+
+
+def _default_max_age() -> dict[str, float]:
+    from .freshness import DEFAULT_MAX_AGE
+
+    return dict(DEFAULT_MAX_AGE)
+
+
+class FreshnessConfig(_Strict):
+    #: Oldest publication date still suggested, per item kind (article, trend, tag, post,
+    #: link, page, video, event); see trendwatch/freshness.py for the defaults.
+    max_age: dict[str, Duration] = Field(default_factory=_default_max_age)
+    #: For item kinds not named in max_age.
+    default_max_age: Duration = 48 * 3600.0
+
+    @field_validator("max_age", mode="after")
+    @classmethod
+    def _merge(cls, value: dict[str, float]) -> dict[str, float]:
+        # Naming one kind keeps the defaults of the others.
+        return {**_default_max_age(), **value}
+
+
+class SafetyConfig(_Strict):
+    #: Sensitive-topic categories held back (never suggested; listed with a one-click
+    #: release); the others only make the angles respectful. See trendwatch/safety.py.
+    hold: list[Literal["death", "disaster", "war", "conflict", "crime"]] = ["war", "conflict"]
 
 
 class WebConfig(_Strict):
@@ -235,6 +263,9 @@ class PluginTable(BaseModel):
 
 class SourceTable(PluginTable):
     every: Duration | None = None
+    #: Oldest publication date still suggested from this source (e.g. "30d" for an
+    #: evergreen blog); default: [freshness] max_age of the item's kind.
+    max_age: Duration | None = None
 
 
 class Config(_Strict):
@@ -244,6 +275,8 @@ class Config(_Strict):
     ranking: RankingConfig = RankingConfig()
     web: WebConfig = WebConfig()
     plan: PlanConfig = PlanConfig()
+    freshness: FreshnessConfig = FreshnessConfig()
+    safety: SafetyConfig = SafetyConfig()
     storage: StorageConfig = StorageConfig()
     themes: list[ThemeConfig] = []
     sources: list[SourceTable] = []

@@ -109,7 +109,8 @@ def run_once(app: App) -> int:
         # The job's time limit runs from now, so it covers the round as well as the ranking.
         runner = JobRunner(app.db_path, on_error=lambda _name, err: rank_errors.append(err),
                            isolate=True, timeout=2 * DaemonOptions.job_timeout)
-        runner.submit("rank", jobs.rank_while_fetching, app.config, utcnow(), round_end)
+        started = utcnow()
+        runner.submit("rank", jobs.rank_while_fetching, app.config, started, round_end)
         try:
             outcomes = run_round(store, sources, app.config)
         except BaseException:
@@ -128,9 +129,27 @@ def run_once(app: App) -> int:
         runner.stop(grace=5)
         say_done.close()
         round_end.close()
+        print(once_summary(store, app.config, started, len(outcomes), len(failed), new,
+                           ranked=not rank_errors), flush=True)
         if rank_errors:  # already logged and stored as an event by the runner
             return 1
         return 1 if failed else 0
+
+
+def once_summary(store: Store, config: Config, started: datetime, fetched: int,
+                 failed: int, new: int, *, ranked: bool = True) -> str:
+    """The one line ``run --once`` ends with: fetched, new, scored, list size."""
+    from .queries import today
+
+    scored = store.query("select count(*) as n from scores where scored_at >= ?",
+                         [iso(started)])[0]["n"]
+    day = today(config.brand.tz).isoformat()
+    listed = store.query("select count(*) as n from suggestions where list_date = ? and "
+                         "status = 'new'", [day])[0]["n"]
+    broken = f" ({failed} failed)" if failed else ""
+    rank = f"{scored} scored, {listed} new suggestions on today's list ({day})" if ranked \
+        else "ranking failed: see `trendwatch status`"
+    return f"Fetched {fetched} sources{broken}, {new} new items, {rank}."
 
 
 # -- the service ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .queries import list_suggestions, parse_date, today
+from .queries import brand_lang, list_suggestions, parse_date, today
 from .render import clean_line, suggestions_page
 from .status import broken_sources
 from .store import Store, dumps, folder_beside, iso, utcnow
@@ -122,7 +122,8 @@ def build_digest(store: Store, config: Config, host: PluginHost | None,
                  f"{_count(len(rising), 'rising topic')}. Built {local:%Y-%m-%d %H:%M} "
                  f"{config.brand.timezone}.")
     kwargs: dict[str, Any] = {"title": title, "broken": broken, "rising": rising,
-                              "brand": brand, "generated": generated}
+                              "brand": brand, "generated": generated, "now": now,
+                              "lang": brand_lang(config), "tz": config.brand.tz}
     markdown = suggestions_page(rows, fmt="md", **kwargs)
     html = suggestions_page(rows, fmt="html", **kwargs)
 

@@ -5,19 +5,25 @@ transaction. The ``feedback`` rows are the classifier's training labels, so what
 ``feedback.theme`` holds matters (see ``docs/suggestions.md``):
 
 ==========================  =========================================================
-verdict / reason            ``feedback.theme`` (the label)
+verdict / reason            ``feedback.theme`` (the label) and what it teaches
 ==========================  =========================================================
 accept                      the theme given, else the suggestion's theme
 reject off-brand            null: the item belongs to no theme
+reject sensitive            null: "not our voice" (war, death, politics, a brand we
+                            don't touch): an off-brand label, so similar items sink
 reject wrong-theme          the correct theme (required)
-reject stale                the suggestion's theme: right topic, wrong moment
-reject already-covered      the suggestion's theme: right topic, we posted it already
+reject stale                no label: the topic may be right, the moment was wrong;
+                            that says nothing about what the brand talks about
+reject already-covered      no label: we posted it already; ditto
 reject other                the theme given; without one, no label (the reason is
                             unknown, so it teaches nothing)
 snooze                      null, and no label: the reviewer has not decided
 ==========================  =========================================================
 
-The label is decided here, once, when the verdict is recorded; :func:`teaches` says
+"stale" and "already-covered" used to label the item with the suggestion's theme: every
+rejected item then taught "more like this", and rejecting three war letters as "already
+covered" raised other war news. They still keep the item off the list (every verdict
+does). The label is decided here, once, when the verdict is recorded; :func:`teaches` says
 whether a stored row is a label at all (``null`` means off-brand only when it is).
 :func:`training_labels` reads the latest row per item and applies
 nothing else, so "accept, then snooze" leaves the item unlabelled.
@@ -34,9 +40,21 @@ from .queries import next_workday, parse_date, today
 from .store import Store, iso, utcnow
 
 VERDICTS = ("accept", "reject", "snooze")
-REJECT_REASONS = ("off-brand", "wrong-theme", "stale", "already-covered", "other")
-#: Reject reasons whose label is the suggestion's own theme (the classifier was right).
-_ON_THEME_REASONS = ("stale", "already-covered")
+REJECT_REASONS = ("off-brand", "sensitive", "wrong-theme", "stale", "already-covered",
+                  "other")
+#: Reject reasons that say "not for this brand": an off-brand label (theme null).
+OFF_BRAND_REASONS = ("off-brand", "sensitive")
+#: Reject reasons about timing, not topic: they teach nothing (no label).
+NO_LABEL_REASONS = ("stale", "already-covered")
+#: What each reject reason teaches the classifier (docs/suggestions.md repeats it).
+TEACHES = {
+    "off-brand": "off-brand: items like this belong to no theme",
+    "sensitive": "off-brand: not our voice (sensitive topic); items like this sink",
+    "wrong-theme": "the correct theme",
+    "stale": "nothing: the moment was wrong, not the topic",
+    "already-covered": "nothing: we posted it already",
+    "other": "the theme given, else nothing",
+}
 #: Suggestion status after each verdict.
 STATUS_AFTER = {"accept": "accepted", "reject": "rejected", "snooze": "snoozed"}
 
@@ -47,22 +65,21 @@ def _label(verdict: str, reason: str | None, theme: str | None,
         return theme or suggested_theme
     if verdict == "snooze":
         return None
-    if reason == "off-brand":
+    if reason in OFF_BRAND_REASONS or reason in NO_LABEL_REASONS:
         return None
-    if reason == "wrong-theme":
-        return theme
-    if reason in _ON_THEME_REASONS:
-        return suggested_theme
-    return theme  # "other": only what the reviewer said explicitly
+    return theme  # wrong-theme (required), "other": only what the reviewer said
 
 
 def teaches(verdict: str, reason: str | None, label: str | None) -> bool:
     """Whether a stored feedback row (its verdict, reason and ``theme`` label) is a
-    training label. A snooze is undecided; "reject other" without a theme says neither
+    training label. A snooze is undecided; "stale" and "already-covered" are about timing,
+    not topic; "reject other" without a theme says neither
     which theme nor that the item is off-brand; "wrong-theme" without the right theme
     (never stored by :func:`record_verdict`) only says what it is not."""
     if verdict == "snooze":
         return False
+    if verdict == "reject" and reason in NO_LABEL_REASONS:
+        return False  # also for rows stored before they stopped being on-theme labels
     if verdict == "reject" and reason in ("other", "wrong-theme", None) and not label:
         return False
     return verdict in ("accept", "reject")
@@ -81,8 +98,8 @@ def _validate(verdict: str, reason: str | None, theme: str | None,
                 f'reason: "{reason}" is not one of {", ".join(REJECT_REASONS)}')
         if reason == "wrong-theme" and not theme:
             raise TrendwatchError("reason wrong-theme needs the correct theme (--theme ID)")
-        if reason == "off-brand" and theme:
-            raise TrendwatchError("reason off-brand means no theme: drop --theme "
+        if reason in OFF_BRAND_REASONS and theme:
+            raise TrendwatchError(f"reason {reason} means no theme: drop --theme "
                                   "(or use reason wrong-theme)")
     elif reason is not None:
         raise TrendwatchError(f"a reason is only given with reject, not with {verdict}")
@@ -96,7 +113,8 @@ def record_verdict(store: Store, suggestion_id: int, verdict: str, *,
                    theme: str | None = None, planned_for: str | date | None = None,
                    snooze_until: str | date | None = None, now: datetime | None = None,
                    tz: tzinfo | None = None,
-                   valid_themes: Collection[str] | None = None) -> dict[str, Any]:
+                   valid_themes: Collection[str] | None = None,
+                   item_id: int | None = None) -> dict[str, Any]:
     """Store a verdict on a suggestion and update its status, in one write transaction.
 
     ``planned_for`` (accept) defaults to the next working day after ``now`` in ``tz`` (pass
@@ -106,7 +124,14 @@ def record_verdict(store: Store, suggestion_id: int, verdict: str, *,
 
     Returns the stored feedback: ``feedback_id``, ``suggestion_id``, ``item_id``,
     ``verdict``, ``reason``, ``theme`` (the label), ``note``, ``status``, ``planned_for``,
-    ``snoozed_until``, ``created_at``.
+    ``snoozed_until``, ``created_at``, ``title`` (the item's) and ``listed`` (False when the
+    suggestion had dropped out of its list before the verdict: it is then put on today's
+    list with its verdict, so it shows where the reviewer looks).
+
+    ``item_id``, when given, is the item the caller means (the web form and the digest's
+    command carry it): if suggestion ``suggestion_id`` is another item, nothing is written
+    and the error names both. Ids are never reused (see :mod:`trendwatch.suggest`), so this
+    is a guard, not the mechanism.
     """
     reason = reason or None
     theme = theme or None
@@ -122,12 +147,20 @@ def record_verdict(store: Store, suggestion_id: int, verdict: str, *,
     local_today = today(tz or UTC, now)
     stamp = iso(now)
     with store.write() as db:
-        row = next(db.query("select id, item_id, theme, planned_for from suggestions "
-                            "where id = ?", [suggestion_id]), None)
+        row = next(db.query("select s.id, s.item_id, s.theme, s.planned_for, s.list_date, "
+                            "i.title from suggestions s join items i on i.id = s.item_id "
+                            "where s.id = ?", [suggestion_id]), None)
         if row is None:
             raise TrendwatchError(f"no suggestion with id {suggestion_id}")
+        if item_id is not None and int(item_id) != row["item_id"]:
+            raise TrendwatchError(
+                f"suggestion {suggestion_id} is \u201c{_short(row['title'])}\u201d (item "
+                f"{row['item_id']}), not item {item_id}: nothing recorded. Reload the list "
+                "and try again.")
         update: dict[str, Any] = {"status": STATUS_AFTER[verdict], "updated_at": stamp,
                                   "snoozed_until": None}
+        if row["list_date"] is None:  # parked: dropped out of the list before this verdict
+            update["list_date"] = local_today.isoformat()
         if verdict == "accept":
             # keep a date the reviewer set earlier (e.g. planned, then re-accepted)
             chosen = plan or parse_date(row["planned_for"]) or next_workday(local_today)
@@ -142,7 +175,13 @@ def record_verdict(store: Store, suggestion_id: int, verdict: str, *,
         db["suggestions"].update(suggestion_id, update)
     return {"feedback_id": feedback_id, **feedback, "status": update["status"],
             "planned_for": update.get("planned_for"),
-            "snoozed_until": update["snoozed_until"]}
+            "snoozed_until": update["snoozed_until"], "title": row["title"],
+            "listed": row["list_date"] is not None}
+
+
+def _short(title: str | None, limit: int = 80) -> str:
+    text = " ".join((title or "").split())
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 def set_planned_for(store: Store, suggestion_id: int, when: str | date,

@@ -278,5 +278,16 @@ def m005_learning_slots(db: Database) -> None:
         db["suggestions"].add_column("learning", int, not_null_default=0)
 
 
+@migrations()
+def m006_safety(db: Database) -> None:
+    """Held-back items the reviewer released with one click (issue 15): brand safety
+    still marks them, but they may be suggested."""
+    db["safety_overrides"].create({
+        "item_id": int,
+        "reason": str,           # what held it back when it was released
+        "created_at": str,
+    }, pk="item_id", foreign_keys=[("item_id", "items", "id")])
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

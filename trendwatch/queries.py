@@ -29,6 +29,7 @@ SUGGESTION_KEYS = (
     "id", "item_id", "list_date", "title", "url", "source", "sources", "theme", "theme_name",
     "score", "relevance", "signals", "why", "angles", "status", "first_seen", "published_at",
     "planned_for", "snoozed_until", "reason", "note", "updated_at", "story", "learning",
+    "published_estimated", "summary_line",
 )
 
 #: Days the specialist works (Mon-Fri): a default planned post date or snooze lands on one.
@@ -43,6 +44,7 @@ select s.id, s.item_id, s.list_date, s.theme, s.score, s.relevance, s.signals, s
        s.angles, s.status, s.created_at, s.updated_at, s.snoozed_until, s.planned_for,
        s.learning,
        i.title, i.url, i.source, i.first_seen_at, i.published_at, i.story_id,
+       i.published_estimated, i.summary,
        (select group_concat(distinct i2.source) from items i2
          where i2.story_id = i.story_id) as story_sources,
        (select f.reason from feedback f where f.item_id = s.item_id
@@ -53,6 +55,12 @@ select s.id, s.item_id, s.list_date, s.theme, s.score, s.relevance, s.signals, s
          and f.verdict = 'accept' order by f.id desc limit 1) as accepted_at
 from suggestions s join items i on i.id = s.item_id
 """
+
+
+def brand_lang(config: Config) -> str:
+    """The language "why now" and dates are written in: English only for a brand whose
+    first language is ``en`` (the audience is Indonesian otherwise)."""
+    return "en" if config.brand.languages[:1] == ["en"] else "id"
 
 
 def today(tz: tzinfo, now: datetime | None = None) -> date:
@@ -130,7 +138,22 @@ def _row(r: dict[str, Any], config: Config | None) -> dict[str, Any]:
         "updated_at": r["updated_at"],
         "story_id": r["story_id"] if r["story_id"] is not None else r["item_id"],
         "learning": bool(r["learning"]),
+        # 1 when the feed gave no date (fetch time stored); see trendwatch.freshness
+        "published_estimated": r["published_estimated"],
+        "summary_line": summary_line(r["summary"]),
     }
+
+
+def summary_line(summary: str | None, limit: int = 200) -> str:
+    """The first line (sentence) of an item's summary, cut at a word to ``limit``."""
+    text = " ".join((summary or "").split())
+    if not text:
+        return ""
+    end = re.search(r"(?<=[.!?])\s", text)
+    line = text[:end.start()] if end and end.start() <= limit else text
+    if len(line) > limit:
+        line = line[:limit - 1].rsplit(" ", 1)[0] + "…"
+    return line
 
 
 def _check_status(status: str) -> None:

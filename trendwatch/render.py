@@ -97,18 +97,38 @@ def fit(text: str, width: int) -> str:
     return "".join(out) + "…" + " " * (width - 1 - used)
 
 
-def signal_text(signals: dict[str, Any],
-                keys: tuple[str, ...] = ("trend", "momentum", "recency", "novelty")) -> str:
-    """``trend 0.20 · momentum 0.50 · 3 sources`` from the stored signals object."""
+def signal_text(signals: dict[str, Any], keys: tuple[str, ...] = ()) -> str:
+    """The stored signals in human words: the list's evidence ("diberitakan 3 media dalam
+    2 jam", "#2 di TikTok, 12,3 jt tayangan"), else "3 sources", "rising", "big on its
+    source" from the numbers. Never raw scores: they mean nothing to a reader. (``keys``
+    is kept for callers of the old signature and ignored.)"""
+    evidence = [clean_line(e) for e in signals.get("evidence") or [] if e]
+    if evidence:
+        return " · ".join(evidence)
     parts = []
-    for key in keys:
-        value = signals.get(key)
-        if isinstance(value, int | float):
-            parts.append(f"{key} {value:.2f}")
     n = signals.get("sources")
-    if isinstance(n, int | float) and n:
-        parts.append(f"{int(n)} source{'s' if n != 1 else ''}")
+    if isinstance(n, int | float) and n >= 2:
+        parts.append(f"{int(n)} sources")
+    momentum = signals.get("momentum")
+    if isinstance(momentum, int | float) and momentum >= 0.5:
+        parts.append("rising")
+    trend = signals.get("trend")
+    if isinstance(trend, int | float) and trend >= 0.7:
+        parts.append("big on its source")
     return " · ".join(parts)
+
+
+def published_text(row: dict[str, Any], *, now: Any = None, lang: str = "id",
+                   tz: Any = None) -> str:
+    """A suggestion row's publication date for people: "terbit 3 jam lalu", or "tanpa
+    tanggal (pertama terlihat ...)" when the feed gave none (see trendwatch.freshness)."""
+    from datetime import UTC, datetime
+
+    from .freshness import published_words
+
+    return published_words(row.get("published_at"), row.get("published_estimated"),
+                           row.get("first_seen"), now or datetime.now(UTC), lang=lang,
+                           tz=tz or UTC)
 
 
 def rising_label(topic: Any) -> str:
@@ -174,12 +194,15 @@ def render_html(template: str, **context: Any) -> str:
 def suggestions_page(rows: list[dict[str, Any]], *, title: str, fmt: str,
                      broken: list[dict[str, Any]] | None = None,
                      rising: list[Any] | None = None, brand: str = "",
-                     generated: str = "") -> str:
+                     generated: str = "", now: Any = None, lang: str = "id",
+                     tz: Any = None) -> str:
     """A list (or digest) as Markdown (``fmt="md"``) or a standalone HTML page.
 
     ``broken``/``rising`` of None leave those sections out (a plain list); an empty list
     shows the section with "none".
     """
+    rows = [{**r, "published_words": published_text(r, now=now, lang=lang, tz=tz)}
+            for r in rows]
     context = {"rows": rows, "title": title, "broken": broken, "rising": rising,
                "brand": brand, "generated": generated}
     if fmt == "md":

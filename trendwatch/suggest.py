@@ -4,8 +4,9 @@
 
 1. **Score** the items of the ranking window (``[ranking] window``, default 2 days) that
    have no score yet or were scored by an older model, in batches; write ``scores`` rows.
-   Items matching a ``[brand] avoid`` term are scored too but marked ``filtered`` with the
-   term, and never suggested.
+   Items brand safety holds back (:mod:`trendwatch.safety`: an avoid term, a sensitive
+   topic of ``[safety] hold``) are scored too but marked ``filtered`` with the reason, and
+   never suggested unless released (``safety_overrides``).
 2. **Candidates**: scored, not filtered, a theme, ``relevance >= [ranking] min_relevance``;
    and *novel* — no item of the same story was suggested on an earlier day or has a
    verdict (an item once judged is never suggested again).
@@ -19,7 +20,8 @@
 5. **Angles** from the ``generate_angles`` plugins (the template one is built in).
 6. **Upsert** the ``suggestions`` rows of ``list_date`` (the brand-timezone date): a row
    whose status is not ``new`` is never touched; ``new`` rows that dropped out of the list
-   are removed.
+   are *parked* (``list_date`` null), never deleted: a suggestion id always means the same
+   item, and an item that comes back gets its old id again.
 
 scikit-learn is imported only inside :func:`score_pending` (through the ranking modules),
 never when this module is imported.
@@ -28,13 +30,16 @@ never when this module is imported.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .api import Angle
 from .config import Config
+from .evidence import evidence
+from .freshness import freshness_filter, item_date
+from .queries import brand_lang
+from .safety import from_config
 from .store import Store, dumps, iso, loads, parse_iso, utcnow
 
 if TYPE_CHECKING:
@@ -70,17 +75,6 @@ def load_active_model(store: Store, config: Config, *, now: datetime | None = No
 
 
 # -- scoring ----------------------------------------------------------------------------
-
-
-def avoid_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
-    """Whole-word, case-insensitive match of any ``[brand] avoid`` term, applied to the
-    normalised text (so "#JudiOnline" and "JUDI ONLINE" match "judi online")."""
-    from .ranking.text import normalise
-
-    words = sorted({normalise(t) for t in terms if normalise(t)}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
 
 
 def score_pending(store: Store, config: Config, model: ThemeModel, *,
@@ -182,20 +176,17 @@ def write_scores(store: Store, config: Config, model: ThemeModel,
                  rows: Sequence[dict[str, Any]], preds: Sequence[Prediction],
                  now: datetime, *, explained: bool = True) -> None:
     """Store the predictions for item ``rows`` (``id``, ``title``, ``summary``) as their
-    ``scores`` rows, marking those that match a ``[brand] avoid`` term. Predictions made
-    without explanations store ``why`` as null: :func:`build_daily_list` explains the items
-    it suggests."""
-    from .ranking.text import normalise
+    ``scores`` rows, marking those brand safety holds back (an avoid term, a sensitive
+    topic of ``[safety] hold``: :mod:`trendwatch.safety`). Predictions made without
+    explanations store ``why`` as null: :func:`build_daily_list` explains the items it
+    suggests."""
+    from .safety import from_config
 
-    avoid = avoid_pattern(config.brand.avoid)
+    safety = from_config(config)
     stamp = iso(now)
     out = []
     for r, p in zip(rows, preds, strict=True):
-        filtered = None
-        if avoid is not None:
-            hit = avoid.search(normalise(f"{r['title']} {r['summary'] or ''}"))
-            if hit:
-                filtered = f'avoid term "{hit.group(1)}"'
+        filtered = safety.check(r["title"], r["summary"]).held
         out.append({"item_id": r["id"], "model_version": model.version,
                     "theme": p.theme, "relevance": p.relevance, "scores": dumps(p.scores),
                     "why": dumps(p.why) if explained else None, "filtered": filtered,
@@ -332,19 +323,24 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     since = iso(now - timedelta(seconds=ranking.window))
     window = store.query("""
         select i.id, i.source, i.title, i.summary, i.url, i.published_at, i.first_seen_at,
-               coalesce(i.story_id, i.id) as story, i.metrics,
+               coalesce(i.story_id, i.id) as story, i.metrics, i.kind,
+               i.published_estimated, i.extra,
                s.theme, s.relevance, s.why, s.filtered, s.scores
         from items i left join scores s on s.item_id = i.id
         where i.first_seen_at >= ?""", [since])
     trend = trend_scores((r["id"], r["source"], loads(r["metrics"], {})) for r in window)
     judged = _judged_stories(store, day)
+    fresh = freshness_filter(config, now)
+    released = {r["item_id"] for r in store.query("select item_id from safety_overrides")}
     candidates = [r for r in window
-                  if r["theme"] and r["filtered"] is None and r["story"] not in judged
-                  and (r["relevance"] or 0) >= ranking.min_relevance]
+                  if r["theme"] and (r["filtered"] is None or r["id"] in released)
+                  and r["story"] not in judged
+                  and (r["relevance"] or 0) >= ranking.min_relevance and fresh(r)]
     stories = sorted({r["story"] for r in candidates})
     n_sources: dict[int, int] = {}
     new_sources: dict[int, int] = {}
     recent = iso(now - timedelta(hours=GROWTH_HOURS))
+    story_seen: dict[int, list[datetime]] = {}
     for start in range(0, len(stories), 500):
         part = stories[start:start + 500]
         marks = ",".join("?" * len(part))
@@ -352,31 +348,44 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
         for r in store.query(f"""select coalesce(story_id, id) as story,
                                  count(distinct source) as n,
                                  count(distinct case when first_seen_at < ? then source end)
-                                   as before
+                                   as before,
+                                 min(first_seen_at) as first, max(first_seen_at) as last
                                  from items
                                  where coalesce(story_id, id) in ({marks})
                                  group by coalesce(story_id, id)""", [recent, *part]):
             n_sources[r["story"]] = r["n"]
             new_sources[r["story"]] = r["n"] - r["before"]
+            story_seen[r["story"]] = [d for d in (parse_iso(r["first"]), parse_iso(r["last"]))
+                                      if d is not None]
     recent_words = _recent_suggested_words(store, day)
 
+    safety = from_config(config)
     best: dict[int, dict[str, Any]] = {}
     for r in candidates:
-        published = parse_iso(r["published_at"]) or parse_iso(r["first_seen_at"])
+        dated = item_date(r["published_at"], r["published_estimated"], r["first_seen_at"])
         signals = {"trend": trend.get(r["id"], 0.0),
                    "momentum": momentum(n_sources.get(r["story"], 1),
                                         new_sources.get(r["story"], 1)),
-                   "recency": recency(published, now, ranking.half_life),
+                   "recency": recency(dated.when or now, now, ranking.half_life),
                    "novelty": novelty(r["title"] or "", recent_words),
                    "sources": n_sources.get(r["story"], 1),
                    "new_sources": new_sources.get(r["story"], 1)}
         score = suggestion_score(r["relevance"], signals, ranking.weights)
+        marks = safety.sensitive(f"{r['title'] or ''} {r['summary'] or ''}")
+        if marks:
+            signals["sensitive"] = sorted(marks)
+        signals["evidence"] = evidence(
+            title=r["title"] or "", source=r["source"], kind=r["kind"],
+            metrics=loads(r["metrics"], {}), extra=loads(r["extra"], {}), dated=dated,
+            n_sources=signals["sources"], story_seen=story_seen.get(r["story"], []),
+            now=now, lang=brand_lang(config), tz=config.brand.tz)
         if r["story"] not in best or score > best[r["story"]]["score"]:
             best[r["story"]] = {**r, "signals": signals, "score": score}
 
+    # Parked rows (list_date null: dropped from an earlier build) come back with their id.
     existing = {r["item_id"]: r for r in store.query(
-        "select id, item_id, status, angles, created_at from suggestions where list_date = ?",
-        [day])}
+        "select id, item_id, status, angles, created_at from suggestions "
+        "where list_date = ? or (list_date is null and status = 'new')", [day])}
     reviewed_today = sum(1 for r in existing.values() if r["status"] != "new")
     room = max(0, config.digest.size - reviewed_today)
     from .ranking.diversity import pick
@@ -386,7 +395,9 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     chosen = sorted(pick(list(best.values()), room - slots, ranking.diversity),
                     key=lambda c: (-c["score"], c["id"]))
     # then the "help the model learn" slots: the items the classifier is least sure about
-    chosen += _learning_rows(window, chosen, judged, slots, trend, now, ranking)
+    # (fresh ones only: an archive item teaches little about today's stream)
+    chosen += _learning_rows([r for r in window if fresh(r)], chosen, judged, slots, trend,
+                             now, ranking)
     explained = _explain(store, config, model, [c for c in chosen if c["why"] is None]) \
         if model is not None else {}
     for c in chosen:
@@ -405,7 +416,8 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
             suggestion = {"title": c["title"], "summary": c["summary"] or "", "url": c["url"],
                           "source": c["source"], "theme": c["theme"], "why": why,
                           "key_phrases": key_phrases(c["title"] or "", prefer=why),
-                          "signals": c["signals"]}
+                          "signals": c["signals"],
+                          "sensitive": c["signals"].get("sensitive", [])}
             angles = angles_for(host, suggestion,
                                 theme_cfg.model_dump() if theme_cfg else None, brand)
         rows.append({"item_id": c["id"], "list_date": day, "theme": c["theme"],
@@ -418,10 +430,11 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     with store.write() as db:
         for item_id, old in existing.items():
             if old["status"] == "new" and item_id not in keep:
-                # Dropped out of today's list; rows with a verdict are never removed.
-                db.execute("delete from suggestions where id = ? and status = 'new' and not "
-                           "exists (select 1 from feedback where suggestion_id = ?)",
-                           [old["id"], old["id"]])
+                # Dropped out of today's list: parked (no list date), never deleted, so its
+                # id is never given to another item (SQLite reuses the highest rowid after
+                # a delete) and a verdict sent from an older page still finds this item.
+                db.execute("update suggestions set list_date = null, updated_at = ? "
+                           "where id = ? and status = 'new'", [stamp, old["id"]])
         for row in rows:
             old = existing.get(row["item_id"])
             if old is None:
@@ -434,8 +447,8 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
             else:
                 db.execute("""update suggestions set theme = :theme, score = :score,
                     relevance = :relevance, signals = :signals, why = :why, angles = :angles,
-                    updated_at = :updated_at, learning = :learning
-                    where item_id = :item_id and list_date = :list_date and status = 'new'""",
-                           row)
+                    updated_at = :updated_at, learning = :learning, list_date = :list_date
+                    where item_id = :item_id and status = 'new'
+                      and (list_date = :list_date or list_date is null)""", row)
     return list_suggestions(store, config, list_date=day, status="all")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, tzinfo
 
 import click
 
@@ -28,8 +29,19 @@ def run(app: App, once: bool) -> None:
     sys.exit(run_daemon(app))
 
 
-def _ago(ts: str | None) -> str:
-    return ts.replace("T", " ").replace("+00:00", "Z") if ts else "never"
+def _ago(ts: str | None, tz: tzinfo | None = None) -> str:
+    """A stored timestamp in the brand's time zone, as the web page shows it
+    ("2026-11-30 10:15 WIB"); UTC without a zone."""
+    if not ts:
+        return "never"
+    try:
+        when = datetime.fromisoformat(ts)
+    except ValueError:
+        return ts
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    local = when.astimezone(tz or UTC)
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
 
 
 def _uptime(seconds: int | None) -> str:
@@ -75,16 +87,18 @@ def status(app: App, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2, default=str))
         return
     d = report["daemon"]
+    tz = app.config.brand.tz  # times as the web page shows them
     if d["state"] == "running":
         click.echo(f"daemon: running (pid {d['pid']} on {d['host'] or '?'}, up "
-                   f"{_uptime(d['uptime_seconds'])}, heartbeat {_ago(d['heartbeat_at'])})")
+                   f"{_uptime(d['uptime_seconds'])}, heartbeat {_ago(d['heartbeat_at'], tz)})")
     else:
-        detail = f", last heartbeat {_ago(d['heartbeat_at'])}" if d["heartbeat_at"] else ""
+        detail = f", last heartbeat {_ago(d['heartbeat_at'], tz)}" if d["heartbeat_at"] else ""
         click.echo(f"daemon: {_STATE[d['state']]}{detail}")
-    click.echo(f"last digest: {_ago(d['last_digest_at'])}; next: "
-               f"{d.get('next_digest_at') or 'none scheduled ([digest] days is empty)'}")
+    nxt = d.get("next_digest_at")
+    click.echo(f"last digest: {_ago(d['last_digest_at'], tz)}; next: "
+               f"{_ago(nxt, tz) if nxt else 'none scheduled ([digest] days is empty)'}")
     m = report["model"]
-    click.echo(f"model: {m['version']} ({_ago(m['created_at'])})" if m else
+    click.echo(f"model: {m['version']} ({_ago(m['created_at'], tz)})" if m else
                "model: none trained yet (seed-only ranking until `trendwatch train`)")
     click.echo(f"items: {report['items']}, new suggestions: {report['suggestions_new']}")
     if report["config_problem"]:
@@ -98,14 +112,14 @@ def status(app: App, as_json: bool) -> None:
         if not s["enabled"]:
             continue
         flag = "BROKEN" if s["broken"] else (s["last_status"] or "pending")
-        click.echo(f"{s['name']:<28} {flag:<12} last {_ago(s['last_fetch_at'])}  "
-                   f"next {_ago(s['next_due_at'])}  items {s['items_total']}  "
+        click.echo(f"{s['name']:<28} {flag:<12} last {_ago(s['last_fetch_at'], tz)}  "
+                   f"next {_ago(s['next_due_at'], tz)}  items {s['items_total']}  "
                    f"failures {s['consecutive_failures']}")
         if s["last_error"]:
             # server-supplied text: no terminal escape sequences may get through
             click.echo(f"    last error: {clean_line(s['last_error'])}")
     for e in report["recent_errors"][:5]:
-        click.echo(f"error {_ago(e['at'])} {e['kind']}/{e['subject']}: "
+        click.echo(f"error {_ago(e['at'], tz)} {e['kind']}/{e['subject']}: "
                    f"{clean_line(e['message'])}")
 
 

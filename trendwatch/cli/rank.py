@@ -179,10 +179,14 @@ def _predict(config: Any, items: list[dict[str, Any]],
 
 
 @click.command()
+@click.option("--rank/--no-rank", default=False, show_default=True,
+              help="Also re-score the recent items and rebuild today's list with the new "
+                   "model (reviewed suggestions are kept).")
 @pass_app
-def train(app: App) -> None:
+def train(app: App, rank: bool) -> None:
     """Retrain the classifier now on the themes' seeds, every review verdict so far and the
-    recent items; the new model version becomes the active one."""
+    recent items; the new model version becomes the active one. Today's list changes only
+    with --rank (or at the next `run`)."""
     from ..ranking.training import train_model
 
     if not app.config.themes:
@@ -193,6 +197,25 @@ def train(app: App) -> None:
     click.echo(f"model {record['version']} trained on {record['n_items']} items; "
                f"labels: {labels}")
     click.echo(f"cross-validated: {_cv_text(record['cv_scores'])}")
+    if not rank:
+        click.echo("Today's list was not re-ranked: run `trendwatch train --rank` to rebuild "
+                   "it now, or it is rebuilt at the next run.")
+        return
+    from ..suggest import build_daily_list
+
+    day = app.store.query("select item_id from suggestions where status = 'new' and "
+                          "list_date = ?", [_today(app)])
+    before = {r["item_id"] for r in day}
+    rows = build_daily_list(app.store, app.config, app.host, model=record.get("model"))
+    after = {r["item_id"] for r in rows if r["status"] == "new"}
+    click.echo(f"Re-ranked today's list with {record['version']}: {len(after)} new "
+               f"suggestions ({len(after - before)} joined, {len(before - after)} dropped).")
+
+
+def _today(app: App) -> str:
+    from ..queries import today
+
+    return today(app.config.brand.tz).isoformat()
 
 
 def _cv_text(cv: dict[str, Any]) -> str:

@@ -21,7 +21,7 @@ from ..errors import TrendwatchError
 from .app import App, pass_app
 
 FORMATS = ("table", "json", "csv", "md", "html")
-REASONS = ("off-brand", "wrong-theme", "stale", "already-covered", "other")
+REASONS = ("off-brand", "sensitive", "wrong-theme", "stale", "already-covered", "other")
 
 
 class _Date(click.ParamType):
@@ -47,7 +47,7 @@ def _width() -> int:
     return max(60, min(shutil.get_terminal_size((80, 24)).columns, 120))
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
+def _table(rows: list[dict[str, Any]], config: Any = None) -> str:
     from ..render import clean_line, fit, signal_text
     from ..stories import growth_text
 
@@ -59,12 +59,12 @@ def _table(rows: list[dict[str, Any]]) -> str:
         theme = clean_line(r["theme"] or "-")
         title = fit(clean_line(r["title"]), title_w).rstrip()
         out.append(f"{r['id']:>5} {r['score']:>5.2f}  {fit(theme, 16)} {title}")
-        detail = [", ".join(r["sources"])]
+        detail = [", ".join(r["sources"]), _published(r, config)]
         if r.get("story") and r["story"]["n_items"] > 1:
             detail.append(growth_text(r["story"]))
         if r["why"]:
             detail.append("why: " + ", ".join(clean_line(w) for w in r["why"]))
-        signals = signal_text(r["signals"], ("momentum", "trend"))  # the rest: --format
+        signals = signal_text(r["signals"])
         if signals:
             detail.append(signals)
         if r["status"] != "new":
@@ -74,6 +74,16 @@ def _table(rows: list[dict[str, Any]]) -> str:
         pad = " " * 13
         out.append((pad + fit(clean_line(" · ".join(detail)), width - len(pad))).rstrip())
     return "\n".join(out)
+
+
+def _published(r: dict[str, Any], config: Any) -> str:
+    """The row's publication date in the brand's language and time zone."""
+    from ..queries import brand_lang
+    from ..render import published_text
+
+    if config is None:
+        return published_text(r)
+    return published_text(r, lang=brand_lang(config), tz=config.brand.tz)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -93,7 +103,8 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def format_rows(rows: list[dict[str, Any]], fmt: str, title: str) -> str:
+def format_rows(rows: list[dict[str, Any]], fmt: str, title: str,
+                config: Any = None) -> str:
     """Render suggestion rows in one of FORMATS."""
     if fmt == "json":
         from ..queries import as_records
@@ -104,8 +115,13 @@ def format_rows(rows: list[dict[str, Any]], fmt: str, title: str) -> str:
     if fmt in ("md", "html"):
         from ..render import suggestions_page
 
-        return suggestions_page(rows, title=title, fmt=fmt).rstrip("\n")
-    return _table(rows)
+        if config is None:
+            return suggestions_page(rows, title=title, fmt=fmt).rstrip("\n")
+        from ..queries import brand_lang
+
+        return suggestions_page(rows, title=title, fmt=fmt, lang=brand_lang(config),
+                                tz=config.brand.tz).rstrip("\n")
+    return _table(rows, config)
 
 
 @click.command()
@@ -144,7 +160,7 @@ def suggestions(app: App, day: date | None, theme: str | None, status: str,
         click.echo(f"No {'' if status == 'all' else status + ' '}suggestions for "
                    f"{shown.isoformat()}.", err=True)
         return
-    click.echo(format_rows(rows, fmt, f"Suggestions for {shown.isoformat()}"))
+    click.echo(format_rows(rows, fmt, f"Suggestions for {shown.isoformat()}", app.config))
 
 
 # -- review -----------------------------------------------------------------------------
@@ -165,19 +181,30 @@ def _verdict(app: App, suggestion_id: int, verdict: str, **kwargs: Any) -> dict[
 
 
 def _done_message(result: dict[str, Any]) -> str:
+    """What was recorded, naming the item (never just a number the reader must trust)."""
+    from ..render import clean_line, fit
+
     sid = result["suggestion_id"]
+    what = f"{sid} \u201c{fit(clean_line(result.get('title') or ''), 70).rstrip()}\u201d"
+    late = "" if result.get("listed", True) else \
+        " (it had dropped out of the list; the verdict is on this same item)"
     if result["verdict"] == "accept":
         when = result["planned_for"] + (f" {result['planned_time']}"
                                         if result.get("planned_time") else "")
-        text = f"Accepted {sid}: planned for {when} (plan item {result['plan_item_id']})."
+        text = (f"Accepted {what}: planned for {when} "
+                f"(plan item {result['plan_item_id']}).{late}")
         return "\n".join([text, *(f"warning: {w}" for w in result.get("warnings", []))])
     if result["verdict"] == "snooze":
-        return f"Snoozed {sid} until {result['snoozed_until']}."
+        return f"Snoozed {what} until {result['snoozed_until']}.{late}"
     label = f", correct theme {result['theme']}" if result["reason"] == "wrong-theme" else ""
-    return f"Rejected {sid} ({result['reason']}{label})."
+    return f"Rejected {what} ({result['reason']}{label}).{late}"
 
 
-def _card(r: dict[str, Any], pos: int, total: int) -> str:
+_ITEM_HELP = ("The item this verdict is meant for (the digest prints it): if suggestion "
+              "ID is another item, nothing is recorded.")
+
+
+def _card(r: dict[str, Any], pos: int, total: int, config: Any = None) -> str:
     from ..calendar_export import angle_lines
     from ..render import clean_line, safe_url, signal_text
 
@@ -186,9 +213,12 @@ def _card(r: dict[str, Any], pos: int, total: int) -> str:
             f"score {r['score']:.2f}", f"relevance {r['relevance']:.2f}"]
     if r.get("learning"):
         meta.insert(0, "[help the model learn: the model is unsure]")
-    if signal_text(r["signals"]):
-        meta.append(signal_text(r["signals"]))
     lines.append("      " + " · ".join(meta))
+    if r.get("summary_line"):
+        lines.append("      " + clean_line(r["summary_line"]))
+    lines.append("      " + _published(r, config))
+    if signal_text(r["signals"]):
+        lines.append("      why now: " + signal_text(r["signals"]))
     lines.append("      sources: " + ", ".join(clean_line(s) for s in r["sources"]))
     if r["why"]:
         lines.append("      why: " + ", ".join(clean_line(w) for w in r["why"]))
@@ -233,7 +263,7 @@ def _interactive(app: App, day: date | None, theme: str | None, limit: int | Non
     try:
         for pos, r in enumerate(rows, 1):
             click.echo("")
-            click.echo(_card(r, pos, len(rows)))
+            click.echo(_card(r, pos, len(rows), app.config))
             while True:
                 key = click.prompt("[a/r/s/o/k/q]", type=click.Choice(list("arsokq"),
                                    case_sensitive=False), show_choices=False).lower()
@@ -283,43 +313,48 @@ def review(ctx: click.Context, day: date | None, theme: str | None, limit: int |
 
 @review.command("accept")
 @click.argument("suggestion_id", type=int)
+@click.option("--item", "item_id", type=int, default=None, help=_ITEM_HELP)
 @click.option("--date", "day", type=DATE, default=None,
               help="Planned post date (default: the next working day).")
 @click.option("--theme", default=None, help="The theme it serves, if not the suggested one.")
 @click.option("--note", default=None, help="A note kept with the verdict.")
 @pass_app
-def accept(app: App, suggestion_id: int, day: date | None, theme: str | None,
-           note: str | None) -> None:
+def accept(app: App, suggestion_id: int, item_id: int | None, day: date | None,
+           theme: str | None, note: str | None) -> None:
     """Accept suggestion ID: it joins the content backlog."""
     click.echo(_done_message(_verdict(app, suggestion_id, "accept", planned_for=day,
-                                      theme=theme, note=note)))
+                                      theme=theme, note=note, item_id=item_id)))
 
 
 @review.command("reject")
 @click.argument("suggestion_id", type=int)
+@click.option("--item", "item_id", type=int, default=None, help=_ITEM_HELP)
 @click.option("--reason", type=click.Choice(REASONS), required=True,
-              help="Why: off-brand (no theme fits), wrong-theme (give --theme), stale, "
-                   "already-covered, other.")
+              help="Why: off-brand (no theme fits), sensitive (not our voice: teaches "
+                   "off-brand), wrong-theme (give --theme), stale and already-covered "
+                   "(teach nothing), other.")
 @click.option("--theme", default=None, help="With wrong-theme: the correct theme id.")
 @click.option("--note", default=None, help="A note kept with the verdict.")
 @pass_app
-def reject(app: App, suggestion_id: int, reason: str, theme: str | None,
-           note: str | None) -> None:
-    """Reject suggestion ID with a reason (the reason becomes a training label)."""
+def reject(app: App, suggestion_id: int, item_id: int | None, reason: str,
+           theme: str | None, note: str | None) -> None:
+    """Reject suggestion ID with a reason (what each reason teaches: docs/suggestions.md)."""
     click.echo(_done_message(_verdict(app, suggestion_id, "reject", reason=reason,
-                                      theme=theme, note=note)))
+                                      theme=theme, note=note, item_id=item_id)))
 
 
 @review.command("snooze")
 @click.argument("suggestion_id", type=int)
+@click.option("--item", "item_id", type=int, default=None, help=_ITEM_HELP)
 @click.option("--date", "day", type=DATE, default=None,
               help="Show it again on this date (default: the next working day).")
 @click.option("--note", default=None, help="A note kept with the verdict.")
 @pass_app
-def snooze(app: App, suggestion_id: int, day: date | None, note: str | None) -> None:
+def snooze(app: App, suggestion_id: int, item_id: int | None, day: date | None,
+           note: str | None) -> None:
     """Snooze suggestion ID: it comes back in the new list on the given date."""
     click.echo(_done_message(_verdict(app, suggestion_id, "snooze", snooze_until=day,
-                                      note=note)))
+                                      note=note, item_id=item_id)))
 
 
 # -- export, digest ---------------------------------------------------------------------
@@ -399,6 +434,50 @@ def digest(app: App, day: date | None, send: bool, show: str) -> None:
         sys.exit(1)
 
 
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a list.")
+@click.pass_context
+def held(ctx: click.Context, as_json: bool) -> None:
+    """List the items brand safety held back, with the reason.
+
+    These would have been on the list, but match a [brand] avoid term or a sensitive topic
+    of [safety] hold. `held release ITEM` puts one on today's list anyway.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..holdback import held_items
+    from ..render import clean_line
+
+    app = ctx.find_object(App)
+    rows = held_items(app.store, app.config)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("Nothing is held back.")
+        return
+    click.echo(f"{len(rows)} held back (release one with `trendwatch held release ITEM`):")
+    for r in rows:
+        click.echo(f"{r['item_id']:>7}  {clean_line(r['title'])[:90]}")
+        click.echo(f"{'':>7}  held: {clean_line(r['reason'])} · {_published(r, app.config)}"
+                   f" · {clean_line(r['source'])}")
+
+
+@held.command("release")
+@click.argument("item_id", type=int)
+@pass_app
+def held_release(app: App, item_id: int) -> None:
+    """Release held-back item ITEM_ID: it goes on today's list (brand safety still marks
+    it, so its angles stay respectful)."""
+    from ..holdback import release
+    from ..render import clean_line
+
+    done = release(app.store, app.config, item_id)
+    click.echo(f"Released item {item_id} \u201c{clean_line(done['title'])[:80]}\u201d (was "
+               f"held: {clean_line(done['reason'])}): suggestion {done['suggestion_id']} on "
+               "today's list.")
+
+
 def register(cli: click.Group) -> None:
-    for command in (suggestions, review, export, digest):
+    for command in (suggestions, review, export, digest, held):
         cli.add_command(command)

@@ -34,7 +34,8 @@ from werkzeug.exceptions import HTTPException
 
 from .. import queries
 from ..errors import TrendwatchError
-from ..render import safe_url
+from ..queries import brand_lang
+from ..render import published_text, safe_url, signal_text
 from ..store import Store, loads, parse_iso
 from . import security
 
@@ -55,6 +56,7 @@ LOGIN_FAIL_DELAY = 0.5
 #: Labels shown for the reject reasons of trendwatch.feedback.
 REASON_LABELS = {
     "off-brand": "Off-brand",
+    "sensitive": "Sensitive / not our voice",
     "stale": "Old news",
     "already-covered": "Already covered",
     "other": "Other",
@@ -216,8 +218,15 @@ def _install_template_helpers(app: Flask, config: Config) -> None:
 
     from ..stories import growth_text
 
+    lang = brand_lang(config)
+
+    def published(row: dict[str, Any]) -> str:
+        """A card's publication date: "terbit 3 jam lalu" (brand's language and zone)."""
+        return published_text(row, lang=lang, tz=tz)
+
     app.jinja_env.filters.update(local=local_time, nice_date=nice_date, percent=percent,
-                                 number=number, safe_url=safe_url, growth=growth_text)
+                                 number=number, safe_url=safe_url, published=published,
+                                 signal_words=signal_text, growth=growth_text)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -264,9 +273,12 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
             latest = next(store.db.query(
                 "select max(list_date) as d from suggestions where list_date <= ?",
                 [day.isoformat()]), {}).get("d")
+        from ..holdback import held_items
+
+        held = len(held_items(store, config)) if day == today else 0
         return render_template(
             "list.html", rows=rows, day=day, today=today, status=status, theme=theme,
-            earlier_list=earlier_list,
+            earlier_list=earlier_list, held=held,
             problems=problems, broken=broken_sources(store), latest=latest,
             snooze_choices=_snooze_choices(today),
             prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
@@ -284,13 +296,15 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
             # The reject menu offers "wrong theme: it is about X" as one choice.
             reason, theme = "wrong-theme", reason.split(":", 1)[1]
         try:
-            row = queries.get_suggestion(store, sid, config)
+            # The form names the item it was drawn for: a page loaded before a re-rank
+            # can never put its verdict on another item.
+            meant = int(form["item_id"]) if form.get("item_id", "").isdigit() else None
             done = record_verdict(
                 store, sid, choice, reason=reason if choice == "reject" else None,
                 note=form.get("note"), theme=theme if choice != "snooze" else None,
                 snooze_until=form.get("until") if choice == "snooze" else None,
                 planned_for=form.get("planned_for") if choice == "accept" else None,
-                tz=tz, valid_themes=theme_ids or None)
+                tz=tz, valid_themes=theme_ids or None, item_id=meant)
         except TrendwatchError as err:
             flash(str(err), "error")
             return _back()
@@ -306,7 +320,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         except sqlite3.OperationalError as err:  # the verdict is stored; the plan's next
             log.warning("web: plan not updated, database busy: %s", err)  # read catches up
             warnings = []
-        flash(_verdict_message(done, row["title"]), "ok")
+        flash(_verdict_message(done, done["title"]), "ok")
         for w in warnings:
             flash(f"Planned, but: {w}.", "warning")
         return _back()
@@ -324,6 +338,29 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         except sqlite3.OperationalError as err:
             return _busy(err)
         flash("Taken out of the story: it is a story of its own now.", "ok")
+        return _back()
+
+    @app.get("/held")
+    def held() -> Any:
+        from ..holdback import held_items
+
+        return render_template("held.html", rows=held_items(stores.get(), config),
+                               hold=config.safety.hold,
+                               theme_names={t.id: t.name for t in config.themes})
+
+    @app.post("/held/<int:item_id>/release")
+    def release_held(item_id: int) -> Any:
+        from ..holdback import release
+
+        try:
+            done = release(stores.get(), config, item_id)
+        except TrendwatchError as err:
+            flash(str(err), "error")
+            return _back()
+        except sqlite3.OperationalError as err:
+            return _busy(err)
+        flash(f"Released “{done['title'][:80]}” (was held: {done['reason']}): it is on "
+              "today's list.", "ok")
         return _back()
 
     @app.post("/suggestions/<int:sid>/plan")
@@ -375,7 +412,9 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
             topics, when = _digest_rising(stores.get())
             source = "digest"
         return render_template("rising.html", topics=topics, when=when, source=source,
-                               updating=rising_cache.refreshing)
+                               updating=rising_cache.refreshing,
+                               history_days=_history_days(stores.get()),
+                               needed_days=RISING_HISTORY_DAYS)
 
     @app.get("/search")
     def search() -> Any:
@@ -400,6 +439,20 @@ def _config_notice(store: Any) -> list[str]:
 
     problem = config_problem(store)
     return [f"Config: {problem}"] if problem else []
+
+
+#: Days of history the rising-topics detector needs for a fair baseline
+#: (trendwatch.ranking.rising: fewer days make its thresholds stricter, none shows nothing).
+RISING_HISTORY_DAYS = 3
+
+
+def _history_days(store: Store) -> float:
+    """Days since the first item was stored (what "rising" can compare against)."""
+    from ..store import utcnow
+
+    first = next(store.db.query("select min(first_seen_at) as t from items"), {}).get("t")
+    start = parse_iso(first) if first else None
+    return (utcnow() - start).total_seconds() / 86400 if start else 0.0
 
 
 def _arg_date(name: str, default: date, problems: list[str]) -> date:
@@ -434,11 +487,13 @@ def _snooze_choices(today: date) -> list[tuple[str, str]]:
 
 def _verdict_message(done: dict[str, Any], title: str) -> str:
     short = title if len(title) <= 80 else title[:77] + "…"
+    late = "" if done.get("listed", True) else \
+        " It had dropped out of the list since the page was loaded; the verdict is on it."
     if done["verdict"] == "accept":
-        return f"Accepted “{short}” — planned for {done['planned_for']}."
+        return f"Accepted “{short}” — planned for {done['planned_for']}.{late}"
     if done["verdict"] == "snooze":
-        return f"Snoozed “{short}” until {done['snoozed_until']}."
-    return f"Rejected “{short}” ({done['reason']})."
+        return f"Snoozed “{short}” until {done['snoozed_until']}.{late}"
+    return f"Rejected “{short}” ({done['reason']}).{late}"
 
 
 def _back() -> Any:

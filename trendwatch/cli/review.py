@@ -59,9 +59,10 @@ def _table(rows: list[dict[str, Any]], config: Any = None) -> str:
         theme = clean_line(r["theme"] or "-")
         title = fit(clean_line(r["title"]), title_w).rstrip()
         out.append(f"{r['id']:>5} {r['score']:>5.2f}  {fit(theme, 16)} {title}")
-        detail = [", ".join(r["sources"]), _published(r, config)]
+        detail = [", ".join(r["sources"])]
         if r.get("story") and r["story"]["n_items"] > 1:
             detail.append(growth_text(r["story"]))
+        detail.append(_published(r, config))
         if r["why"]:
             detail.append("why: " + ", ".join(clean_line(w) for w in r["why"]))
         signals = signal_text(r["signals"])

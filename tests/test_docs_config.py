@@ -33,7 +33,8 @@ def test_every_key_is_documented():
     for key in keys(Config):
         section = section_of(key)
         header = f"## `[{section}]`" if "." in key or section in (
-            "brand", "fetch", "digest", "ranking", "web", "storage") else f"## `[[{section}]]`"
+            "brand", "fetch", "digest", "ranking", "performance", "web", "storage"
+        ) else f"## `[[{section}]]`"
         assert header in DOC, f"no section {header}"
         if "." in key:
             leaf = key.rsplit(".", 1)[1]

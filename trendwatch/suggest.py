@@ -354,6 +354,9 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                                  group by coalesce(story_id, id)""", part):
             n_sources[r["story"]] = r["n"]
     recent_words = _recent_suggested_words(store, day)
+    from .performance.sells import load_sells
+
+    sells = load_sells(store, config, now=now)  # inactive (no effect) until enough posts
 
     best: dict[int, dict[str, Any]] = {}
     for r in candidates:
@@ -363,7 +366,8 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                    "recency": recency(published, now, ranking.half_life),
                    "novelty": novelty(r["title"] or "", recent_words),
                    "sources": n_sources.get(r["story"], 1)}
-        score = suggestion_score(r["relevance"], signals, ranking.weights)
+        score = sells.adjust(suggestion_score(r["relevance"], signals, ranking.weights),
+                             r["theme"], signals, ranking.weights)
         if r["story"] not in best or score > best[r["story"]]["score"]:
             best[r["story"]] = {**r, "signals": signals, "score": score}
 
@@ -392,8 +396,11 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                           "source": c["source"], "theme": c["theme"], "why": why,
                           "key_phrases": key_phrases(c["title"] or "", prefer=why),
                           "signals": c["signals"]}
-            angles = angles_for(host, suggestion,
-                                theme_cfg.model_dump() if theme_cfg else None, brand)
+            angles = sells.prefer(c["theme"], angles_for(
+                host, suggestion, theme_cfg.model_dump() if theme_cfg else None, brand))
+        note = sells.explain(c["theme"])
+        if note and note not in why:
+            why = [*why, note]
         rows.append({"item_id": c["id"], "list_date": day, "theme": c["theme"],
                      "score": c["score"], "relevance": c["relevance"],
                      "signals": dumps(c["signals"]), "why": dumps(why),

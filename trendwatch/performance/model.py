@@ -46,13 +46,16 @@ FORMATS: dict[str, tuple[str, ...]] = {
 def platform_of(text: str | None) -> str:
     """``"Instagram"``, ``"IG"``, ``"tiktok.com"``, ``"YouTube Shorts"`` → a platform id."""
     t = (text or "").strip().lower()
+    if t in ("x", "x.com") or "twitter" in t:
+        return "x"
     for key, words in (("instagram", ("instagram", "ig")), ("tiktok", ("tiktok", "tik tok")),
                        ("youtube", ("youtube", "yt", "youtu.be")),
                        ("facebook", ("facebook", "fb")), ("linkedin", ("linkedin",)),
-                       ("threads", ("threads",)), ("x", ("twitter", "x.com", "x"))):
+                       ("threads", ("threads",))):
         if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", t) for w in words):
             return key
-    return t or "other"
+    # an unknown platform keeps a plain short name (it is shown and used as a group key)
+    return re.sub(r"[^a-z0-9._ -]", "", t)[:30].strip() or "other"
 
 
 def format_of(text: str | None, platform: str | None = None) -> str:

@@ -302,12 +302,19 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
     @app.get("/backlog")
     def backlog() -> Any:
+        from ..performance.links import post_urls
+
         rows = queries.backlog(stores.get(), config)
         today = queries.today(tz)
         # Verdict buttons here too: a mis-tapped Accept is taken back from the backlog.
         return render_template("backlog.html", rows=rows, today=today,
                                snooze_choices=_snooze_choices(today),
-                               ics=_calendar_export() is not None)
+                               ics=_calendar_export() is not None,
+                               post_urls=post_urls(stores.get(), [r["id"] for r in rows]))
+
+    from .performance_page import install as _install_performance
+
+    _install_performance(app, config, stores)
 
     @app.get("/backlog.ics")
     def backlog_ics() -> Any:

@@ -70,7 +70,7 @@ def seed_history(store: Store, *, n_posts: int, seed: int = 7,
                  effect: dict[tuple[str, str, str], float] | None = None,
                  snapshots_per_post: int = 1, linked_share: float = 0.8,
                  start: datetime = datetime(2026, 6, 1, 3, 0, tzinfo=UTC),
-                 noise: float = 0.35) -> dict[str, Any]:
+                 noise: float = 0.35, themes: Sequence[str] = THEMES) -> dict[str, Any]:
     """Posts with a known truth: each post's engagement rate is a platform base times
     ``effect[(theme, platform, format)]`` (default 1) times log-normal noise. Posts are
     linked to suggestions (and items) of their theme with probability ``linked_share``.
@@ -82,8 +82,8 @@ def seed_history(store: Store, *, n_posts: int, seed: int = 7,
     made = {"posts": 0, "snapshots": 0}
     with store.write():
         for i in range(n_posts):
-            theme = THEMES[i % len(THEMES)]
-            platform, fmt = COMBOS[(i // len(THEMES)) % len(COMBOS)]
+            theme = themes[i % len(themes)]
+            platform, fmt = COMBOS[(i // len(themes)) % len(COMBOS)]
             published = start + timedelta(hours=13 * i + rng.randint(0, 5))
             suggestion_id = None
             if rng.random() < linked_share:

@@ -182,7 +182,7 @@ class PerformanceConfig(_Strict):
     min_group: int = Field(3, ge=1)
     #: The least shrinkage toward the brand median, in pseudo-posts (more when the data
     #: show groups differ little: see trendwatch.performance.analysis).
-    prior_posts: float = Field(3.0, ge=0)
+    prior_posts: float = Field(5.0, ge=0)
 
 
 class WebConfig(_Strict):

@@ -306,6 +306,14 @@ def angles_for(host: PluginHost | None, suggestion: dict[str, Any],
     return out[:MAX_ANGLES]
 
 
+def _all_templates(suggestion: dict[str, Any], theme: dict[str, Any] | None,
+                   brand: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every template angle of the theme (the "sells" factor picks from them)."""
+    from .ranking.angles import template_angles
+
+    return [a.model_dump() for a in template_angles(suggestion, theme, brand, limit=3)]
+
+
 def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                      now: datetime | None = None,
                      list_date: date | str | None = None,
@@ -396,8 +404,10 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                           "source": c["source"], "theme": c["theme"], "why": why,
                           "key_phrases": key_phrases(c["title"] or "", prefer=why),
                           "signals": c["signals"]}
-            angles = sells.prefer(c["theme"], angles_for(
-                host, suggestion, theme_cfg.model_dump() if theme_cfg else None, brand))
+            theme_dict = theme_cfg.model_dump() if theme_cfg else None
+            angles = sells.prefer(c["theme"], angles_for(host, suggestion, theme_dict, brand),
+                                  more=lambda s=suggestion, t=theme_dict: _all_templates(
+                                      s, t, brand))
         note = sells.explain(c["theme"])
         if note and note not in why:
             why = [*why, note]

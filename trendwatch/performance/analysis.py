@@ -175,7 +175,7 @@ def load_posts(store: Any, since: datetime | None = None) -> list[dict[str, Any]
 # -- the analysis -----------------------------------------------------------------------
 
 
-def analyse(posts: Sequence[dict[str, Any]], tz: tzinfo, *, prior_posts: float = 3.0,
+def analyse(posts: Sequence[dict[str, Any]], tz: tzinfo, *, prior_posts: float = 5.0,
             weeks: int = 12, now: datetime | None = None) -> Analysis:
     """The figures of :class:`Analysis` from :func:`load_posts` rows."""
     out = Analysis(n_posts=len(posts), n_linked=sum(1 for p in posts if p["suggestion_id"]))
@@ -301,6 +301,6 @@ def _weekly(posts: Sequence[dict[str, Any]], tz: tzinfo, weeks: int,
             for w, c in counts.items()]
 
 
-def analyse_store(store: Store | Any, tz: tzinfo, *, prior_posts: float = 3.0,
+def analyse_store(store: Store | Any, tz: tzinfo, *, prior_posts: float = 5.0,
                   now: datetime | None = None, since: datetime | None = None) -> Analysis:
     return analyse(load_posts(store, since), tz, prior_posts=prior_posts, now=now)

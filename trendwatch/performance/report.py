@@ -69,7 +69,7 @@ def json_report(a: Analysis) -> str:
     return json.dumps(a.as_dict(), ensure_ascii=False, indent=2)
 
 
-def weekly_section(store: Any, tz: tzinfo, day: date, *, prior_posts: float = 3.0,
+def weekly_section(store: Any, tz: tzinfo, day: date, *, prior_posts: float = 5.0,
                    force: bool = False) -> dict[str, Any] | None:
     """The Monday digest's "last week's posts" section (``None`` on other days, or when
     there are no posts at all): last week's posts with their lift, and the three best

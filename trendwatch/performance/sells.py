@@ -27,7 +27,7 @@ kept and pure noise (shrunk to 1×) moves nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,10 @@ NOTE_RATIO = 1.15
 PLURAL = {"carousel": "carousels", "reel": "Reels", "short": "Shorts", "story": "stories",
           "photo": "photos", "video": "videos", "text": "text posts", "live": "live streams",
           "other": "posts"}
+#: How a canonical format is written in an angle.
+FORMAT_NAMES = {"carousel": "carousel", "reel": "Reels", "short": "Shorts", "story": "story",
+                "photo": "foto", "video": "video", "text": "post teks", "live": "live",
+                "other": "post"}
 PLATFORM_NAMES = {"instagram": "Instagram", "tiktok": "TikTok", "youtube": "YouTube",
                   "facebook": "Facebook", "linkedin": "LinkedIn", "x": "X",
                   "threads": "Threads"}
@@ -90,19 +94,43 @@ class Sells:
             return score
         return round((others * score + self.weight * s) / (others + self.weight), 4)
 
-    def prefer(self, theme: str | None, angles: Sequence[Mapping[str, Any]]
+    def prefer(self, theme: str | None, angles: Sequence[Mapping[str, Any]],
+               more: Callable[[], Sequence[Mapping[str, Any]]] | None = None
                ) -> list[dict[str, Any]]:
-        """Angles on the platform/format that worked for ``theme`` first (stable)."""
+        """Angles on the platform/format that worked for ``theme`` first (stable sort by
+        its lift). When none of ``angles`` is on a format that clearly sold (shrunk lift of
+        at least :data:`NOTE_RATIO`), one from ``more()`` (e.g. all the theme's templates)
+        that is takes the first place, so the idea to post leads with what worked."""
         combos = self.combos.get(theme or "") if self.active else None
+        out = [dict(a) for a in angles]
         if not combos:
-            return [dict(a) for a in angles]
+            return out
 
         def lift(a: Mapping[str, Any]) -> float:
+            # only a clear difference reorders: 1.04x against 0.97x is noise
             platform = platform_of(str(a.get("platform") or ""))
             group = combos.get((platform, format_of(str(a.get("format") or ""), platform)))
-            return group.shrunk_lift if group else 1.0
+            if group is None or 1 / NOTE_RATIO < group.shrunk_lift < NOTE_RATIO:
+                return 1.0
+            return group.shrunk_lift
 
-        return sorted((dict(a) for a in angles), key=lambda a: -lift(a))
+        if more is not None and (not out or max(lift(a) for a in out) < NOTE_RATIO):
+            extra = [dict(a) for a in more() if lift(a) >= NOTE_RATIO]
+            if extra:
+                best = max(extra, key=lift)
+            elif out:
+                # no template on that format: the first idea, told on the format that sold
+                (platform, fmt), group = max(combos.items(), key=lambda kv: kv[1].shrunk_lift)
+                best = {**out[0], "platform": PLATFORM_NAMES.get(platform, platform),
+                        "format": FORMAT_NAMES.get(fmt, fmt), "generator": "sells"}
+                if group.shrunk_lift < NOTE_RATIO:
+                    best = {}
+            else:
+                best = {}
+            if best:
+                rest = [a for a in out if a.get("hook") != best.get("hook")]
+                out = [best, *rest[:max(len(out) - 1, 0)]]  # as many angles as before
+        return sorted(out, key=lambda a: -lift(a))
 
     def explain(self, theme: str | None) -> str | None:
         """One sentence for ``why``, or None when the evidence says nothing notable."""

@@ -176,7 +176,7 @@ def load_posts(store: Any, since: datetime | None = None) -> list[dict[str, Any]
 
 
 def analyse(posts: Sequence[dict[str, Any]], tz: tzinfo, *, prior_posts: float = 5.0,
-            weeks: int = 12, now: datetime | None = None) -> Analysis:
+            weeks: int = 26, now: datetime | None = None) -> Analysis:
     """The figures of :class:`Analysis` from :func:`load_posts` rows."""
     out = Analysis(n_posts=len(posts), n_linked=sum(1 for p in posts if p["suggestion_id"]))
     by_platform: dict[str, list[float]] = defaultdict(list)

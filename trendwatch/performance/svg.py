@@ -37,17 +37,19 @@ def _log_x(lift: float, lo: float, hi: float, x0: float, x1: float) -> float:
 
 
 def lift_chart(groups: Sequence[Group], title: str, *, limit: int = 12) -> Markup:
-    """One row per group: its 95 % interval (line), raw median (hollow dot), shrunk lift
-    (filled dot) on a log axis around 1× (your median), with ``n``."""
+    """One row per group: its label on top, then its 95 % interval (line), raw median
+    (hollow dot) and shrunk lift (filled dot) on a log axis around 1× (your median), with
+    ``n``. Labels get the full width, so long theme names stay readable on a phone."""
     rows = list(groups)[:limit]
     if not rows:
         return Markup("")
     lo = min(0.25, *(max(g.low, 0.05) for g in rows))
     hi = max(4.0, *(g.high for g in rows))
-    label_w, x0, x1 = 130, 134, W - 34
-    row_h, top = 26, 18
-    height = top + row_h * len(rows) + 24
-    body = [f'<text x="{x0}" y="12" {FONT} fill="#555">× your median engagement</text>']
+    x0, x1 = 8, W - 44
+    row_h, top = 34, 18
+    height = top + row_h * len(rows) + 22
+    body = [f'<text x="{x1}" y="12" {FONT} text-anchor="end" fill="#555">'
+            "× your median engagement</text>"]
     for tick in (0.25, 0.5, 1, 2, 4):
         if lo <= tick <= hi:
             x = _log_x(tick, lo, hi, x0, x1)
@@ -57,9 +59,10 @@ def lift_chart(groups: Sequence[Group], title: str, *, limit: int = 12) -> Marku
             body.append(f'<text x="{x:.1f}" y="{height - 6}" {FONT} text-anchor="middle" '
                         f'fill="#555">{tick:g}×</text>')
     for i, g in enumerate(rows):
-        y = top + row_h * i + row_h / 2
-        label = g.label if len(g.label) <= 24 else g.label[:23] + "…"
-        body.append(f'<text x="{label_w}" y="{y + 4:.1f}" {FONT} text-anchor="end">'
+        y_text = top + row_h * i + 12
+        y = y_text + 11
+        label = g.label if len(g.label) <= 56 else g.label[:55] + "…"
+        body.append(f'<text x="{x0}" y="{y_text:.1f}" {FONT} font-weight="600">'
                     f'{escape(label)}</text>')
         xl, xh = _log_x(max(g.low, 0.05), lo, hi, x0, x1), _log_x(g.high, lo, hi, x0, x1)
         body.append(f'<line x1="{xl:.1f}" y1="{y:.1f}" x2="{xh:.1f}" y2="{y:.1f}" '
@@ -73,7 +76,7 @@ def lift_chart(groups: Sequence[Group], title: str, *, limit: int = 12) -> Marku
                     f'{g.shrunk_lift:.2f}×, median {g.median_lift:.2f}×, n = {g.n}</title>'
                     "</circle>")
         body.append(f'<text x="{W - 2}" y="{y + 4:.1f}" {FONT} text-anchor="end" '
-                    f'fill="#555">n={g.n}</text>')
+                    f'fill="#555">{g.shrunk_lift:.1f}× n={g.n}</text>')
     return _svg(height, body, title)
 
 
@@ -119,7 +122,7 @@ def speed_chart(points: Sequence[dict[str, Any]], groups: Sequence[Group],
     (log axis); the shrunk lift of each speed window as a line."""
     if not points:
         return Markup("")
-    x0, x1, y0, y1 = 34, W - 6, 12, 170
+    x0, x1, y0, y1 = 42, W - 6, 12, 170
     hmax = max(96.0, max(p["hours"] for p in points))
 
     def px(h: float) -> float:

@@ -103,17 +103,26 @@ def median_interval(values: Sequence[float], level: float = 0.95) -> tuple[float
         return math.nan, math.nan, 0.0
     if n == 1:
         return xs[0], xs[0], 0.0
-    tail = 0.0
-    best_j = 1
-    # the largest j with P(B <= j-1) <= (1-level)/2, B ~ Binomial(n, 1/2)
+    if n > 100:
+        # the normal approximation is within a rank of the exact one here, and O(1)
+        z = statistics.NormalDist().inv_cdf(1 - (1 - level) / 2)
+        j = max(1, math.floor((n - z * math.sqrt(n)) / 2))
+        tail = statistics.NormalDist(n / 2, math.sqrt(n) / 2).cdf(j - 0.5)
+        return xs[j - 1], xs[n - j], 1 - 2 * tail
+    # the largest rank j with P(B <= j-1) <= (1-level)/2, B ~ Binomial(n, 1/2); the tail
+    # is summed term by term in log space (linear in n; 2^-n underflows past n = 1074)
+    def pmf(i: int) -> float:
+        return math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                        + n * math.log(0.5))
+
+    best_j, best_tail = 1, pmf(0)  # below 6 values: the range, with its real coverage
+    cdf = 0.0
     for j in range(1, n // 2 + 1):
-        tail = sum(math.comb(n, i) for i in range(j)) / 2 ** n
-        if tail <= (1 - level) / 2:
-            best_j = j
-        else:
+        cdf += pmf(j - 1)
+        if cdf > (1 - level) / 2:
             break
-    tail = sum(math.comb(n, i) for i in range(best_j)) / 2 ** n
-    return xs[best_j - 1], xs[n - best_j], 1 - 2 * tail
+        best_j, best_tail = j, cdf
+    return xs[best_j - 1], xs[n - best_j], 1 - 2 * best_tail
 
 
 def prior_strength(groups: Iterable[Sequence[float]], floor: float) -> float:
@@ -124,7 +133,10 @@ def prior_strength(groups: Iterable[Sequence[float]], floor: float) -> float:
     multi = [g for g in gs if len(g) >= 2]
     if len(gs) < 2 or not multi:
         return math.inf
-    within = sum(sum((x - statistics.fmean(g)) ** 2 for x in g) for g in multi)
+    within = 0.0
+    for g in multi:
+        mean = statistics.fmean(g)
+        within += sum((x - mean) ** 2 for x in g)
     dof = sum(len(g) - 1 for g in multi)
     sigma2 = within / dof if dof else 0.0
     means = [statistics.fmean(g) for g in gs]
@@ -158,7 +170,9 @@ POSTS_SQL = """
     from posts p
     left join suggestions s on s.id = p.suggestion_id
     left join items i on i.id = s.item_id
-    left join post_metrics m on m.id = (select max(id) from post_metrics where post_id = p.id)
+    left join (select post_id, max(id) as latest from post_metrics group by post_id) l
+           on l.post_id = p.id
+    left join post_metrics m on m.id = l.latest
 """
 
 
@@ -194,7 +208,7 @@ def analyse(posts: Sequence[dict[str, Any]], tz: tzinfo, *, prior_posts: float =
         lift = max(float(rate) / base, FLOOR)
         published = parse_iso(p["published_at"])
         extra = loads(p.get("extra"), {}) or {}
-        rated.append({**p, "lift": lift, "log": math.log(lift),
+        rated.append({**p, "lift": lift, "log": math.log(lift), "hours": _hours(p),
                       "local": published.astimezone(tz) if published else None,
                       "date_only": bool(extra.get("date_only")) or bool(
                           p.get("published_estimated")),
@@ -213,7 +227,7 @@ def analyse(posts: Sequence[dict[str, Any]], tz: tzinfo, *, prior_posts: float =
         "weekday": lambda p: (WEEKDAYS[p["local"].weekday()],) if p["local"] else None,
         "hour": lambda p: (_window(p["local"].hour),) if p["local"] and not p["date_only"]
         else None,
-        "speed": lambda p: (_speed(p),) if _speed(p) else None,
+        "speed": lambda p: (_speed(p["hours"]),) if p["hours"] is not None else None,
     }
     # k of the finest grouping (theme x platform x format), reported as "prior posts"
     fine: dict[tuple[str, ...], list[float]] = defaultdict(list)
@@ -235,9 +249,9 @@ def analyse(posts: Sequence[dict[str, Any]], tz: tzinfo, *, prior_posts: float =
                  "speed": lambda g: [w[2] for w in SPEED_WINDOWS].index(g.key[0])}
         groups.sort(key=order.get(name, lambda g: (-g.shrunk_lift, -g.n)))
         out.groups[name] = groups
-    out.speed_points = [{"hours": round(h, 1), "lift": round(p["lift"], 3),
+    out.speed_points = [{"hours": round(p["hours"], 1), "lift": round(p["lift"], 3),
                          "platform": p["platform"]}
-                        for p in rated if (h := _hours(p)) is not None]
+                        for p in rated if p["hours"] is not None]
     out.weekly = _weekly(posts, tz, weeks, now)
     return out
 
@@ -269,14 +283,11 @@ def _hours(p: dict[str, Any]) -> float | None:
     return max(0.0, (published - seen).total_seconds() / 3600)
 
 
-def _speed(p: dict[str, Any]) -> str | None:
-    h = _hours(p)
-    if h is None:
-        return None
+def _speed(h: float) -> str:
     for lo, hi, label in SPEED_WINDOWS:
         if lo <= h < hi:
             return label
-    return None
+    return SPEED_WINDOWS[-1][2]
 
 
 def _weekly(posts: Sequence[dict[str, Any]], tz: tzinfo, weeks: int,

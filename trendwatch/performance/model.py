@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 PLATFORMS = ("instagram", "tiktok", "youtube", "facebook", "linkedin", "x", "threads")
@@ -43,6 +44,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def platform_of(text: str | None) -> str:
     """``"Instagram"``, ``"IG"``, ``"tiktok.com"``, ``"YouTube Shorts"`` → a platform id."""
     t = (text or "").strip().lower()
@@ -58,6 +60,7 @@ def platform_of(text: str | None) -> str:
     return re.sub(r"[^a-z0-9._ -]", "", t)[:30].strip() or "other"
 
 
+@lru_cache(maxsize=4096)
 def format_of(text: str | None, platform: str | None = None) -> str:
     """A free-text format ("IG carousel", "Reels BTS", "video reaksi 30 detik",
     "carousel bedah iklan", "Shorts tutorial") → one of :data:`FORMATS`.

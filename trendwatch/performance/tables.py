@@ -251,6 +251,8 @@ def parse_number(text: str | None, *, decimal: str | None = None) -> float | Non
     file's decimal mark (a fractional column such as watch hours); any other lone mark is
     the decimal mark. A value with both marks is read by which comes last.
     """
+    if text is not None and text.isdigit():  # most cells: plain digits, the fast way
+        return float(text)
     if is_empty(text):
         return None
     raw = str(text).strip().lower().replace("\u00a0", " ")
@@ -288,6 +290,8 @@ def parse_number(text: str | None, *, decimal: str | None = None) -> float | Non
 
 
 def parse_count(text: str | None) -> int | None:
+    if text is not None and text.isdigit():
+        return int(text)
     value = parse_number(text)
     if value is None:
         return None

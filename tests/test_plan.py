@@ -126,6 +126,10 @@ def test_stage_walk_posted_url_history_and_undo(env):
     assert items.posted_urls(Store(db)) == [{
         "plan_item_id": 1, "suggestion_id": ids[0], "item_id": 1, "platform": "TikTok",
         "post_url": url, "posted_at": "2026-11-30T02:00:00+00:00"}]
+    # the link is the post that performance imports match their numbers to
+    assert _store_rows(db, "select platform, platform_post_id, suggestion_id from posts") == [
+        {"platform": "tiktok", "platform_post_id": "7311111111111111111",
+         "suggestion_id": ids[0]}]
     bad = run("plan", "posted", "1", "javascript:alert(1)", ok=False)
     assert bad.exit_code == 1 and "is not an http(s) link" in bad.output
     history = run("plan", "history", "1").output.splitlines()

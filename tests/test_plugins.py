@@ -58,7 +58,8 @@ HOOK_RAISES = """
 
 
 #: The fake plugins' names in this file.
-FAKE_NAMES = {"podcasts", "broken", "crashy", "alpha", "beta", "confused", "chat", "badchat"}
+FAKE_NAMES = {"podcasts", "broken", "crashy", "alpha", "beta", "confused", "chat", "badchat",
+              "threads", "zz_clash"}
 
 
 def ours(host):
@@ -93,7 +94,7 @@ def test_good_plugin_is_loaded_with_its_metadata(plugin_dist):
     assert info["podcasts"] == {
         "name": "podcasts", "package": "trendwatch-podcasts", "version": "1.4.2",
         "hooks": ["generate_angles", "register_sources"], "sources": ["podcast_charts"],
-        "notifiers": []}
+        "notifiers": [], "importers": []}
     assert "rss" in info  # built-ins come through the same entry-point group
 
 
@@ -242,6 +243,68 @@ def test_register_notifiers_good_and_raising(plugin_dist):
     assert failure.error == "plugin 'badchat' failed in register_notifiers: KeyError: 'webhook'"
     info = {p["name"]: p for p in host.plugin_info()}
     assert info["chat"]["notifiers"] == ["team_chat"] and info["chat"]["sources"] == []
+
+
+IMPORTERS = """
+    from trendwatch.hookspecs import hookimpl
+    from trendwatch.performance.importers import Importer
+
+    class ThreadsExport(Importer):
+        type_name = "threads"
+        platform = "threads"
+        description = "Threads insights CSV"
+        columns = {"url": ("Permalink",), "published": ("Date",), "views": ("Views",)}
+        required = ("url", "published", "views")
+
+    class NotAnImporter:
+        type_name = "youtube"
+
+    @hookimpl
+    def register_importers(register):
+        register(ThreadsExport)
+"""
+
+IMPORTERS_CLASH = """
+    from trendwatch.hookspecs import hookimpl
+    from trendwatch_plugins.tiktok_export import TikTokExport
+
+    class Other(TikTokExport):
+        pass
+
+    @hookimpl
+    def register_importers(register):
+        register(Other)
+"""
+
+
+def test_register_importers_has_its_own_names(plugin_dist, tmp_path):
+    """An importer called like a source ("youtube") does not take the source's place; a
+    second "tiktok" importer is refused and reported; a plugin's importer reads files."""
+    plugin_dist("threads", IMPORTERS)
+    plugin_dist("zz_clash", IMPORTERS_CLASH)
+    host = load_plugins()
+    assert host.importers["threads"].__module__ == "tw_test_threads"
+    assert host.provided_by["youtube"] == "youtube"  # the source
+    assert host.provided_by["importer:youtube"] == "youtube_export"
+    assert host.importers["tiktok"].__module__ == "trendwatch_plugins.tiktok_export"
+    [failure] = ours(host)
+    assert "importer type 'tiktok' is already provided by 'tiktok_export'" in failure.error
+    info = {p["name"]: p for p in host.plugin_info()}
+    assert info["threads"]["importers"] == ["threads"] and info["threads"]["sources"] == []
+    assert info["youtube"]["sources"] == ["youtube"] and info["youtube"]["importers"] == []
+
+    from zoneinfo import ZoneInfo
+
+    from trendwatch.performance.posts import import_files
+    from trendwatch.store import Store
+
+    export = tmp_path / "threads.csv"
+    export.write_text("Permalink,Date,Views\nhttps://www.threads.net/@akun/post/AbC1,"
+                      "2026-11-02 10:00,1.234\n", encoding="utf-8")
+    store = Store(tmp_path / "t.db")
+    result = import_files(store, [export], host.importers, ZoneInfo("Asia/Jakarta"))
+    assert result.files[0]["importer"] == "threads"
+    assert store.query("select views from post_metrics") == [{"views": 1234}]
 
 
 COMMANDS = """

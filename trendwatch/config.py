@@ -158,6 +158,9 @@ class RankingWeights(_Strict):
     momentum: float = Field(0.15, ge=0, le=100)
     recency: float = Field(0.10, ge=0, le=100)
     novelty: float = Field(0.05, ge=0, le=100)
+    #: What sold before (trendwatch.performance.sells): counts only once
+    #: [performance] min_posts posts have numbers; until then it has no effect at all.
+    sells: float = Field(0.10, ge=0, le=100)
 
 
 class RankingConfig(_Strict):
@@ -201,6 +204,23 @@ class SafetyConfig(_Strict):
     #: Sensitive-topic categories held back (never suggested; listed with a one-click
     #: release); the others only make the angles respectful. See trendwatch/safety.py.
     hold: list[Literal["death", "disaster", "war", "conflict", "crime"]] = ["war", "conflict"]
+
+
+class PerformanceConfig(_Strict):
+    """Post performance (docs/performance.md)."""
+
+    #: A folder the daemon watches for exports (CSV/XLSX); imported files move to
+    #: imported/, files that fail to failed/ (with a .error.txt). None: no watching.
+    inbox: str | None = None
+    #: How often the daemon looks in the inbox.
+    every: Duration = 15 * 60.0
+    #: Posts with numbers needed before the "sells" factor counts at all.
+    min_posts: int = Field(20, ge=1)
+    #: Posts a theme/platform/format group needs before it can move a suggestion.
+    min_group: int = Field(3, ge=1)
+    #: The least shrinkage toward the brand median, in pseudo-posts (more when the data
+    #: show groups differ little: see trendwatch.performance.analysis).
+    prior_posts: float = Field(5.0, ge=0)
 
 
 class WebConfig(_Strict):
@@ -273,6 +293,7 @@ class Config(_Strict):
     fetch: FetchConfig = FetchConfig()
     digest: DigestConfig = DigestConfig()
     ranking: RankingConfig = RankingConfig()
+    performance: PerformanceConfig = PerformanceConfig()
     web: WebConfig = WebConfig()
     plan: PlanConfig = PlanConfig()
     freshness: FreshnessConfig = FreshnessConfig()

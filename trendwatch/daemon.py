@@ -348,6 +348,9 @@ class Daemon:
         sched.every(self.config.ranking.retrain_every, "retrain", self.queue_retrain)
         sched.every(opts.housekeeping_every, "housekeeping", self.housekeeping)
         sched.every(opts.config_check_every, "config-check", self.check_config)
+        if self.config.performance.inbox:
+            sched.every(self.config.performance.every, "performance-import",
+                        self.import_performance)
         return sched
 
     # -- the config file changing under us ------------------------------------------------
@@ -425,6 +428,15 @@ class Daemon:
             # window) instead of losing the day's digest to one failure
             self._last_digest = self._digest_before_claim
             self._digest_retry_at = utcnow() + DIGEST_RETRY
+
+    def import_performance(self) -> None:
+        """Import the exports waiting in ``[performance] inbox`` (light: no job process)."""
+        from .performance.inbox import process_inbox
+        from .plugins import load_plugins
+
+        assert self.store is not None and self.config.performance.inbox
+        process_inbox(self.store, self.config.performance.inbox, load_plugins().importers,
+                      self.config.brand.tz)
 
     def housekeeping(self) -> None:
         """Keep the WAL file small (a long-running writer otherwise lets it grow)."""

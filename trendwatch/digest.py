@@ -75,6 +75,21 @@ def _rising(store: Store, config: Config, now: datetime) -> list[dict[str, Any]]
     return [t if isinstance(t, dict) else {"term": str(t)} for t in topics][:10]
 
 
+def _performance(store: Store, config: Config, day: date) -> dict[str, Any] | None:
+    """Mondays: last week's posts and what sells (None other days, or if it fails: the
+    digest matters more than this section)."""
+    from .performance.report import weekly_section
+
+    try:
+        return weekly_section(store, config.brand.tz, day,
+                              prior_posts=config.performance.prior_posts)
+    except Exception as err:
+        log.error("digest: performance section failed: %s", err)
+        store.event("error", "job", "digest", f"performance section failed: {err}",
+                    traceback.format_exc())
+        return None
+
+
 def _send(store: Store, digest_id: int, notifiers: Sequence[ConfiguredNotifier], title: str,
           markdown: str, html: str) -> list[dict[str, Any]]:
     results = []
@@ -123,7 +138,8 @@ def build_digest(store: Store, config: Config, host: PluginHost | None,
                  f"{config.brand.timezone}.")
     kwargs: dict[str, Any] = {"title": title, "broken": broken, "rising": rising,
                               "brand": brand, "generated": generated, "now": now,
-                              "lang": brand_lang(config), "tz": config.brand.tz}
+                              "lang": brand_lang(config), "tz": config.brand.tz,
+                              "performance": _performance(store, config, day)}
     markdown = suggestions_page(rows, fmt="md", **kwargs)
     html = suggestions_page(rows, fmt="html", **kwargs)
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import click
 
     from .api import Angle, Notifier, Source
+    from .performance.importers import Importer
 
 hookspec = pluggy.HookspecMarker("trendwatch")
 hookimpl = pluggy.HookimplMarker("trendwatch")
@@ -46,3 +47,10 @@ def generate_angles(suggestion: dict[str, Any], theme: dict[str, Any] | None,
 @hookspec
 def register_commands(cli: click.Group) -> None:
     """Called when the CLI starts. Add click commands or groups to ``cli``."""
+
+
+@hookspec
+def register_importers(register: Callable[[type[Importer]], None]) -> None:
+    """Called once when plugins load. Call ``register(ImporterClass)`` for each export
+    format the plugin reads (post performance); its ``type_name`` is what
+    ``trendwatch performance import --importer NAME`` names."""

@@ -289,5 +289,57 @@ def m006_safety(db: Database) -> None:
     }, pk="item_id", foreign_keys=[("item_id", "items", "id")])
 
 
+@migrations()
+def m007_performance(db: Database) -> None:
+    """Posts and the history of their numbers (issue 14, :mod:`trendwatch.performance`)."""
+    db["posts"].create({
+        "id": int,
+        "platform": str,             # instagram | tiktok | youtube | facebook | ...
+        "platform_post_id": str,     # the platform's id (media id, video id), if known
+        "url": str,                  # the link as given
+        "url_key": str,              # canonical link: the same post reached any way
+        "title": str,                # caption / title from the export
+        "format": str,               # carousel | reel | short | story | photo | video | ...
+        "published_at": str,         # ISO 8601 UTC
+        "published_estimated": int,  # 1 when only `trendwatch posted` said when
+        "duration_seconds": float,
+        "suggestion_id": int,        # the suggestion it was made from (null: unlinked)
+        "linked_by": str,            # url | id | manual
+        "importer": str,             # last importer that updated it
+        "source_file": str,          # last export file name
+        "first_imported_at": str,
+        "last_imported_at": str,
+        "created_at": str,
+        "extra": str,                # JSON
+    }, pk="id")
+    db.execute("create unique index posts_url_key on posts (url_key) "
+               "where url_key is not null")
+    db.execute("create unique index posts_platform_id on posts (platform, platform_post_id) "
+               "where platform_post_id is not null")
+    db["posts"].create_index(["suggestion_id"])
+    db["posts"].create_index(["published_at"])
+
+    db["post_metrics"].create({
+        "id": int,
+        "post_id": int,
+        "captured_at": str,          # when the export was imported (ISO UTC)
+        "importer": str,
+        "source_file": str,
+        "views": int,
+        "reach": int,
+        "impressions": int,
+        "likes": int,
+        "comments": int,
+        "shares": int,
+        "saves": int,
+        "follows": int,
+        "watch_hours": float,
+        "avg_watch_seconds": float,
+        "completion_rate": float,    # 0..1
+        "engagement_rate": float,    # per platform, see docs/performance.md
+    }, pk="id", foreign_keys=[("post_id", "posts", "id")])
+    db["post_metrics"].create_index(["post_id", "captured_at"])
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

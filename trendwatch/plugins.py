@@ -21,6 +21,7 @@ import pluggy
 from . import hookspecs
 from .api import Notifier, Source
 from .errors import TrendwatchError
+from .performance.importers import Importer
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class PluginHost:
     pm: pluggy.PluginManager
     sources: dict[str, type[Source]] = field(default_factory=dict)
     notifiers: dict[str, type[Notifier]] = field(default_factory=dict)
+    #: post-performance export formats (hook register_importers)
+    importers: dict[str, type[Importer]] = field(default_factory=dict)
     #: source/notifier type_name -> plugin name that registered it
     provided_by: dict[str, str] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)
@@ -76,6 +79,8 @@ class PluginHost:
                                   if p == name and t in self.sources),
                 "notifiers": sorted(t for t, p in self.provided_by.items()
                                     if p == name and t in self.notifiers),
+                "importers": sorted(t.split(":", 1)[1] for t, p in self.provided_by.items()
+                                    if p == name and t.startswith("importer:")),
             })
         return out
 
@@ -96,14 +101,16 @@ def _register(host: PluginHost, plugin_name: str, kind: str,
         type_name = getattr(cls, "type_name", None)
         if not type_name:
             raise TrendwatchError(f"plugin {plugin_name!r}: {cls.__name__} has no type_name")
+        # importers share names with sources ("youtube"): their own key in provided_by
+        key = f"importer:{type_name}" if kind == "importer" else type_name
         if type_name in table:
-            other = host.provided_by.get(type_name)
+            other = host.provided_by.get(key)
             host.failures.append(PluginFailure(
                 plugin_name, f"{kind} type {type_name!r} is already provided by {other!r}; "
                 f"the one from {plugin_name!r} is ignored"))
             return
         table[type_name] = cls
-        host.provided_by[type_name] = plugin_name
+        host.provided_by[key] = plugin_name
 
     return register
 
@@ -131,7 +138,9 @@ def load_plugins(extra: list[Any] | None = None) -> PluginHost:
     for plugin in extra or []:
         pm.register(plugin)
     for kind, hook, table, base in (("source", "register_sources", host.sources, Source),
-                                    ("notifier", "register_notifiers", host.notifiers, Notifier)):
+                                    ("notifier", "register_notifiers", host.notifiers, Notifier),
+                                    ("importer", "register_importers", host.importers,
+                                     Importer)):
         # Registration order (entry points sorted by name), so when two plugins claim the
         # same type_name the one whose name sorts first keeps it: predictable, documented.
         for impl in getattr(pm.hook, hook).get_hookimpls():

@@ -195,16 +195,17 @@ def suggestions_page(rows: list[dict[str, Any]], *, title: str, fmt: str,
                      broken: list[dict[str, Any]] | None = None,
                      rising: list[Any] | None = None, brand: str = "",
                      generated: str = "", now: Any = None, lang: str = "id",
-                     tz: Any = None) -> str:
+                     tz: Any = None, performance: dict[str, Any] | None = None) -> str:
     """A list (or digest) as Markdown (``fmt="md"``) or a standalone HTML page.
 
     ``broken``/``rising`` of None leave those sections out (a plain list); an empty list
-    shows the section with "none".
+    shows the section with "none". ``performance`` is the Monday digest's "last week's
+    posts" section (:func:`trendwatch.performance.report.weekly_section`), or None.
     """
     rows = [{**r, "published_words": published_text(r, now=now, lang=lang, tz=tz)}
             for r in rows]
     context = {"rows": rows, "title": title, "broken": broken, "rising": rising,
-               "brand": brand, "generated": generated}
+               "brand": brand, "generated": generated, "performance": performance}
     if fmt == "md":
         return render_markdown("digest.md.j2", **context)
     return render_html("digest.html.j2", **context)

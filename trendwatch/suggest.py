@@ -294,6 +294,14 @@ def _learning_rows(window: Sequence[dict[str, Any]], chosen: Sequence[dict[str, 
     return out
 
 
+def _all_templates(suggestion: dict[str, Any], theme: dict[str, Any] | None,
+                   brand: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every template angle of the theme (the "sells" factor picks from them)."""
+    from .ranking.angles import template_angles
+
+    return [a.model_dump() for a in template_angles(suggestion, theme, brand, limit=3)]
+
+
 def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                      now: datetime | None = None,
                      list_date: date | str | None = None,
@@ -358,6 +366,9 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
             story_seen[r["story"]] = [d for d in (parse_iso(r["first"]), parse_iso(r["last"]))
                                       if d is not None]
     recent_words = _recent_suggested_words(store, day)
+    from .performance.sells import load_sells
+
+    sells = load_sells(store, config, now=now)  # inactive (no effect) until enough posts
 
     safety = from_config(config)
     best: dict[int, dict[str, Any]] = {}
@@ -370,7 +381,8 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                    "novelty": novelty(r["title"] or "", recent_words),
                    "sources": n_sources.get(r["story"], 1),
                    "new_sources": new_sources.get(r["story"], 1)}
-        score = suggestion_score(r["relevance"], signals, ranking.weights)
+        score = sells.adjust(suggestion_score(r["relevance"], signals, ranking.weights),
+                             r["theme"], signals, ranking.weights)
         marks = safety.sensitive(f"{r['title'] or ''} {r['summary'] or ''}")
         if marks:
             signals["sensitive"] = sorted(marks)
@@ -418,8 +430,13 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                           "key_phrases": key_phrases(c["title"] or "", prefer=why),
                           "signals": c["signals"],
                           "sensitive": c["signals"].get("sensitive", [])}
-            angles = angles_for(host, suggestion,
-                                theme_cfg.model_dump() if theme_cfg else None, brand)
+            theme_dict = theme_cfg.model_dump() if theme_cfg else None
+            angles = sells.prefer(c["theme"], angles_for(host, suggestion, theme_dict, brand),
+                                  more=lambda s=suggestion, t=theme_dict: _all_templates(
+                                      s, t, brand))
+        note = sells.explain(c["theme"])
+        if note and note not in why:
+            why = [*why, note]
         rows.append({"item_id": c["id"], "list_date": day, "theme": c["theme"],
                      "score": c["score"], "relevance": c["relevance"],
                      "signals": dumps(c["signals"]), "why": dumps(why),

@@ -228,7 +228,22 @@ def update(store: Store, config: Config, plan_id: int, changes: dict[str, Any], 
             db["suggestions"].update(before["suggestion_id"],
                                      {"planned_for": diff["planned_date"]})
     item = get(store, plan_id)
-    return item, slots.warnings(store, config, item, now)
+    warnings = slots.warnings(store, config, item, now)
+    if diff.get("post_url") and before["suggestion_id"] is not None:
+        warnings += _link_post(store, before["suggestion_id"], diff["post_url"], now)
+    return item, warnings
+
+
+def _link_post(store: Store, suggestion_id: int, url: str, now: datetime) -> list[str]:
+    """The post URL recorded on the plan is the link post-performance imports match their
+    numbers to (:func:`trendwatch.performance.links.link_post`): record it there too."""
+    from ..performance.links import link_post
+
+    try:
+        link_post(store, suggestion_id, url, now=now)
+    except TrendwatchError as err:
+        return [f"post link kept on the plan, but not as a post for performance: {err}"]
+    return []
 
 
 def set_stage(store: Store, config: Config, plan_id: int, stage: str, **kw: Any

@@ -122,7 +122,9 @@ def suggestion_score(relevance: float, signals: Mapping[str, float],
              "momentum": signals.get("momentum", 0.0), "recency": signals.get("recency", 0.0),
              "novelty": signals.get("novelty", 0.0)}
     w = weights.model_dump()
-    total = sum(w.values())
+    # Only the five weights above: others (``sells``) are applied by their own step
+    # (trendwatch.performance.sells) and only when it has evidence.
+    total = sum(w[k] for k in parts)
     if total <= 0:
         return round(relevance, 4)
     return round(sum(w[k] * parts[k] for k in parts) / total, 4)

@@ -386,6 +386,10 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
         return render_template("backlog.html", **backlog_context(stores.get(), config))
 
+    from .performance_page import install as _install_performance
+
+    _install_performance(app, config, stores)
+
     @app.get("/backlog.ics")
     def backlog_ics() -> Any:
         body = app.extensions["trendwatch_plan_feed"](stores.get())  # plan/web.py

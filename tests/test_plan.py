@@ -292,6 +292,49 @@ def test_best_slot_hook_point(tmp_path, time_machine):
     store.close()
 
 
+def _tiktok_history(store: Store, n: int) -> None:
+    """``n`` TikTok posts, one a day from 1 Sept at 07:00, 12:00 or 19:00 WIB: those on
+    Thursdays and evenings each double the engagement (a known truth)."""
+    import math
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(3)
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    with store.write() as db:
+        for i in range(n):
+            local_hour = (7, 12, 19)[i % 3]
+            published = start + timedelta(days=i, hours=local_hour - 7)
+            lift = (2.0 if published.weekday() == 3 else 1.0) * (2.0 if local_hour == 19 else 1.0)
+            rate = 0.05 * lift * math.exp(rng.gauss(0, 0.2))
+            post = db["posts"].insert({
+                "platform": "tiktok", "url": f"https://www.tiktok.com/@akun.uji/video/{i}",
+                "url_key": f"tiktok:{i}", "format": "video",
+                "published_at": published.isoformat(), "published_estimated": 0,
+                "created_at": published.isoformat()}).last_pk
+            db["post_metrics"].insert({
+                "post_id": post, "captured_at": (published + timedelta(days=2)).isoformat(),
+                "importer": "synthetic", "views": 5000, "reach": 4000,
+                "engagement_rate": rate})
+
+
+def test_new_items_take_the_best_slot_the_brands_posts_show(tmp_path, time_machine):
+    """With enough TikTok history, a new TikTok item lands on Thursday evening (where this
+    brand's TikToks did best); with a handful of posts it keeps the configured slot."""
+    time_machine.move_to(NOW, tick=False)
+    config = parse_config(PLAN_CONFIG)
+    few = Store(tmp_path / "few.db")
+    _tiktok_history(few, 6)
+    item, _ = items.create(few, config, title="A", platform="TikTok")
+    assert (item["planned_date"], item["planned_time"]) == ("2026-12-01", "19:00")
+    many = Store(tmp_path / "many.db")
+    _tiktok_history(many, 84)
+    item, _ = items.create(many, config, title="B", platform="TikTok")
+    assert (item["planned_date"], item["planned_time"]) == ("2026-12-03", "19:30")
+    other, _ = items.create(many, config, title="C", platform="Instagram")
+    assert (other["planned_date"], other["planned_time"]) == ("2026-12-01", "12:00")
+
+
 def test_send_to_team_from_the_terminal(tmp_path, write_config, time_machine, httpserver,
                                         monkeypatch):
     time_machine.move_to(NOW, tick=False)

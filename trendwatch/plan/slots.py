@@ -56,12 +56,22 @@ def default_time(config: Config, platform: str | None) -> str:
     return config.plan.slots.get(name or "", config.plan.default_slot)
 
 
-def best_slot(store: Store, platform: str | None) -> tuple[int, str] | None:
-    """The best weekday and hour for ``platform`` from post performance, if known."""
-    if _best_slot_provider is None or not platform:
+def best_slot(store: Store, platform: str | None,
+              tz: tzinfo | None = None) -> tuple[int, str] | None:
+    """The best weekday and hour for ``platform`` from post performance, if known: the
+    provider set with :func:`set_best_slot_provider`, else the brand's own posts
+    (:func:`trendwatch.performance.best_slot.best_slot`, in the brand's time zone ``tz``)."""
+    if not platform:
         return None
     try:
-        found = _best_slot_provider(store, platform)
+        if _best_slot_provider is not None:
+            found = _best_slot_provider(store, platform)
+        elif tz is not None:
+            from ..performance.best_slot import best_slot as from_posts
+
+            found = from_posts(store, platform, tz)
+        else:
+            return None
     except Exception:  # an analysis bug must never stop accepting a suggestion
         return None
     if not found:
@@ -74,7 +84,7 @@ def suggested_slot(store: Store, config: Config, platform: str | None,
                    after: date) -> tuple[date, str]:
     """The first slot strictly after ``after``: the best weekday/hour when performance
     knows one, else the next working day at the platform's default time."""
-    best = best_slot(store, platform)
+    best = best_slot(store, platform, config.brand.tz)
     if best is not None:
         weekday, hhmm = best
         day = after + timedelta(days=1)

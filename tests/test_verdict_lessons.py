@@ -12,9 +12,9 @@ import pytest
 
 from trendwatch.config import parse_config, starter_text
 from trendwatch.errors import TrendwatchError
-from trendwatch.feedback import REJECT_REASONS, TEACHES, record_verdict, teaches
+from trendwatch.feedback import REJECT_REASONS, TEACHES, record_verdict, teaches, training_labels
 from trendwatch.store import Store, dumps, iso
-from trendwatch.suggest import train_model, training_labels
+from trendwatch.suggest import train_model
 from trendwatch.web import create_app
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

@@ -49,8 +49,6 @@ def _width() -> int:
 
 def _table(rows: list[dict[str, Any]], config: Any = None) -> str:
     from ..render import clean_line, fit, signal_text
-    from ..stories import growth_text
-
     width = _width()
     head = f"{'ID':>5} {'SCORE':>5}  {'THEME':<16} "
     title_w = width - len(head)
@@ -60,8 +58,10 @@ def _table(rows: list[dict[str, Any]], config: Any = None) -> str:
         title = fit(clean_line(r["title"]), title_w).rstrip()
         out.append(f"{r['id']:>5} {r['score']:>5.2f}  {fit(theme, 16)} {title}")
         detail = [", ".join(r["sources"])]
-        if r.get("story") and r["story"]["n_items"] > 1:
-            detail.append(growth_text(r["story"]))
+        n_sources = (r.get("story") or {}).get("n_sources") or 1
+        if n_sources > 1:
+            # one line per row: the count here, how fast it grew in md/json/web/digest
+            detail.append(f"covered by {n_sources} sources")
         detail.append(_published(r, config))
         if r["why"]:
             detail.append("why: " + ", ".join(clean_line(w) for w in r["why"]))

@@ -107,10 +107,12 @@ class Sells:
             return out
 
         def lift(a: Mapping[str, Any]) -> float:
-            # only a clear difference reorders: 1.04x against 0.97x is noise
+            # only a clear difference reorders: 1.04x against 0.97x is noise, and so is
+            # any group whose interval still holds 1x (five noisy posts can read 0.85x)
             platform = platform_of(str(a.get("platform") or ""))
             group = combos.get((platform, format_of(str(a.get("format") or ""), platform)))
-            if group is None or 1 / NOTE_RATIO < group.shrunk_lift < NOTE_RATIO:
+            if group is None or 1 / NOTE_RATIO < group.shrunk_lift < NOTE_RATIO \
+                    or group.low <= 1.0 <= group.high:
                 return 1.0
             return group.shrunk_lift
 

@@ -96,9 +96,13 @@ def _owners(config: Config, rows: list[dict[str, Any]]) -> list[str]:
 def backlog_context(store: Any, config: Config) -> dict[str, Any]:
     """What ``backlog.html`` shows: the plan grouped by stage, filtered by the query string."""
     chosen = _filters()
+    from ..performance.links import post_urls
+
     rows = views.with_warnings(store, config, **chosen)
     everyone = items.list_items(store)
+    linked = post_urls(store, [r["suggestion_id"] for r in rows if r.get("suggestion_id")])
     return {"groups": views.by_stage(config, rows), "count": len(rows), "chosen": chosen,
+            "post_urls": linked,
             "owners": _owners(config, everyone),
             "platforms": views.platforms(config, everyone), "stages": config.plan.stages,
             "today": queries.today(config.brand.tz)}

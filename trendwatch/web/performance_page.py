@@ -92,9 +92,16 @@ def install(app: Flask, config: Config, stores: _ThreadStores) -> None:
     @app.post("/suggestions/<int:sid>/posted")
     def posted(sid: int) -> Any:
         from ..performance.links import link_post
+        from ..plan.items import for_suggestion, update
 
+        store = stores.get()
+        url = request.form.get("url", "")
         try:
-            done = link_post(stores.get(), sid, request.form.get("url", ""))
+            done = link_post(store, sid, url)
+            planned = for_suggestion(store, sid)
+            if planned is not None:
+                # the plan item shows it too, and moves to the last stage ("posted")
+                update(store, config, planned["id"], {"post_url": url.strip()}, who="web")
         except TrendwatchError as err:
             flash(str(err), "error")
             return _back()

@@ -312,10 +312,6 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
                                ics=_calendar_export() is not None,
                                post_urls=post_urls(stores.get(), [r["id"] for r in rows]))
 
-    from .performance_page import install as _install_performance
-
-    _install_performance(app, config, stores)
-
     @app.get("/backlog.ics")
     def backlog_ics() -> Any:
         export = _calendar_export()
@@ -352,6 +348,10 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         q = request.args.get("q", "").strip()[:200]
         rows = queries.search_items(stores.get(), q, SEARCH_LIMIT) if q else []
         return render_template("search.html", q=q, rows=rows)
+
+    from .performance_page import install as _install_performance
+
+    _install_performance(app, config, stores)  # /performance, the "posted at" form
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Any:

@@ -386,10 +386,6 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
         return render_template("backlog.html", **backlog_context(stores.get(), config))
 
-    from .performance_page import install as _install_performance
-
-    _install_performance(app, config, stores)
-
     @app.get("/backlog.ics")
     def backlog_ics() -> Any:
         body = app.extensions["trendwatch_plan_feed"](stores.get())  # plan/web.py
@@ -425,6 +421,10 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
         q = request.args.get("q", "").strip()[:200]
         rows = queries.search_items(stores.get(), q, SEARCH_LIMIT) if q else []
         return render_template("search.html", q=q, rows=rows)
+
+    from .performance_page import install as _install_performance
+
+    _install_performance(app, config, stores)  # /performance, the "posted at" form
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Any:

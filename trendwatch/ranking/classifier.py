@@ -85,13 +85,13 @@ class TrainParams:
     #: Add the shipped extra seeds for themes whose id they name.
     theme_seeds: bool = True
     #: Self-training rounds after the background round (0 = off).
-    self_train_rounds: int = 1
+    self_train_rounds: int = 2
     #: Pseudo-labels per theme per round, as a fraction of the unlabelled stream...
     pseudo_fraction: float = 0.03
     #: ...but at most this many...
     pseudo_max: int = 200
     #: ...and only above this theme probability.
-    pseudo_min_proba: float = 0.5
+    pseudo_min_proba: float = 0.3
     #: Weight of one pseudo-labelled item relative to one seed.
     pseudo_weight: float = 0.5
     #: Weight of one review label relative to one seed.

@@ -45,12 +45,13 @@ VARIANTS: dict[str, TrainParams] = {
     "seeds only (themes + shipped off-brand seeds)":
         TrainParams(background=False, self_train_rounds=0),
     "+ whole stream as background":
-        TrainParams(self_train_rounds=0, background_quantile=1.0),
-    "+ background = 70% least relevant (reliable negatives)":
-        TrainParams(self_train_rounds=0),
-    "+ self-training, 1 round (default)": TrainParams(),
-    "+ self-training, 2 rounds": TrainParams(self_train_rounds=2),
+        TrainParams(self_train_rounds=0, background_quantile=1.0, background_min_off=None),
+    "+ background = 70% least relevant (0.1.0 rule)":
+        TrainParams(self_train_rounds=0, background_quantile=0.7, background_min_off=None),
+    "+ background = P(off) >= 0.8 (estimated)": TrainParams(self_train_rounds=0),
+    "+ self-training, 2 rounds, P >= 0.3 (default)": TrainParams(),
     "default without shipped off-brand seeds": TrainParams(offbrand_seeds=False),
+    "default without pretrained features": TrainParams(pretrained=""),
 }
 
 
@@ -138,7 +139,7 @@ def speed(rows: list[dict[str, Any]], n: int) -> None:
     t3 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"speed ({n} items, title + summary, {model.meta['n_features']} features):")
-    print(f"  train (seeds + {n} unlabelled, background + 1 self-training round): "
+    print(f"  train (seeds + {n} unlabelled, background + 2 self-training rounds): "
           f"{t1 - t0:.2f} s ({c1 - c0:.2f} s CPU)")
     print(f"  score the same items (features reused, as `score` does): {t2 - t1:.2f} s "
           f"= {n / (t2 - t1):,.0f} items/s")

@@ -18,9 +18,11 @@ the daemon retrains.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import os
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,7 +47,7 @@ class StaticEmbedder:
 
     name: str
     tokenizer: Tokenizer
-    vectors: np.ndarray  # (vocab, dim) float32
+    vectors: np.ndarray  # (vocab, dim) float16 as shipped (half the memory of float32)
     sha256: str
 
     @property
@@ -65,7 +67,11 @@ class StaticEmbedder:
         rows = np.repeat(np.arange(len(texts)), lengths)
         counts = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)),
                                shape=(len(texts), self.vectors.shape[0]))
-        out = np.asarray(counts @ self.vectors, dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), 1000):  # float32 copies of the used rows only
+            part = counts[start:start + 1000]
+            used = np.unique(part.indices)
+            out[start:start + 1000] = part[:, used] @ self.vectors[used].astype(np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         out /= norms
@@ -91,12 +97,19 @@ def language_fit(tokens_per_word: np.ndarray) -> np.ndarray:
     return np.clip((NO_FIT_TPW - tpw) / (NO_FIT_TPW - FULL_FIT_TPW), 0.0, 1.0)
 
 
+def _package_dir() -> Path | None:
+    """The installed ``wordllama`` folder, found without importing the package (its
+    ``__init__`` pulls in its own loader and ~20 MB of imports we do not use)."""
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def available() -> bool:
     """Whether the package with the shipped embeddings is installed."""
-    try:
-        return resources.files("wordllama").joinpath(*_WEIGHTS).is_file()
-    except ModuleNotFoundError:
-        return False
+    root = _package_dir()
+    return root is not None and root.joinpath(*_WEIGHTS).is_file()
 
 
 @cache
@@ -109,14 +122,23 @@ def load(name: str = NAME) -> StaticEmbedder:
     if not available():
         raise ModelError(f"pretrained embeddings {name!r} need the 'wordllama' package "
                          "(pip install wordllama), which is not installed")
-    from safetensors.numpy import load as load_safetensors
+    # Rayon's thread pool buys nothing on a 1–2 core server and costs ~10 MB of arenas.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from safetensors import safe_open
     from tokenizers import Tokenizer
 
-    root = resources.files("wordllama")
-    raw = root.joinpath(*_WEIGHTS).read_bytes()
-    arrays = load_safetensors(raw)  # plain tensors: no code runs while reading them
-    if "embedding.weight" not in arrays:
-        raise ModelError(f"pretrained embeddings {name!r}: no embedding.weight in the file")
-    vectors = np.ascontiguousarray(arrays["embedding.weight"], dtype=np.float32)
+    root = _package_dir()
+    assert root is not None  # available() said so
+    weights = root.joinpath(*_WEIGHTS)
+    digest = hashlib.sha256()
+    with weights.open("rb") as f:  # streamed: the 16 MB file is never held twice
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    # Plain tensors: no code runs while reading them (unlike a pickle).
+    with safe_open(str(weights), framework="numpy") as st:
+        if "embedding.weight" not in st.keys():  # noqa: SIM118 (safe_open is no dict)
+            raise ModelError(f"pretrained embeddings {name!r}: no embedding.weight in the "
+                             "file")
+        vectors = np.ascontiguousarray(st.get_tensor("embedding.weight"), dtype=np.float16)
     tokenizer = Tokenizer.from_str(root.joinpath(*_TOKENIZER).read_text("utf-8"))
-    return StaticEmbedder(name, tokenizer, vectors, hashlib.sha256(raw).hexdigest())
+    return StaticEmbedder(name, tokenizer, vectors, digest.hexdigest())

@@ -62,9 +62,9 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
 
 
 def _register_all() -> None:
-    from . import core, daemon, rank, review, sources, web
+    from . import core, daemon, rank, review, sources, stories, web
 
-    for module in (core, daemon, rank, review, sources, web):
+    for module in (core, daemon, rank, review, sources, stories, web):
         module.register(cli)
 
 

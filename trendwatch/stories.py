@@ -10,13 +10,14 @@ An item joins a story, in order of evidence:
    :data:`THRESHOLD`, title words counting twice;
 3. else the item starts a new story.
 
-Why this method (measured with ``benchmarks/bench_stories.py`` on real headlines of many
-outlets over the same days): MinHash/LSH estimates *Jaccard* of token sets, and two
-headlines of one event share few words (Jaccard 0.1–0.3), where LSH needs many bands to
-find them and still cannot weigh a rare name above "says"; SimHash is worse on texts of ten
-words. An inverted index over the recent window with IDF weights finds every item sharing a
-rare word, weighs names and places (what two headlines of one event share, also across
-English and Indonesian) above common words, and costs a few posting lists per new item.
+Why this method (measured with ``benchmarks/bench_stories.py`` on 6,366 real headlines of
+1,948 outlets over the same two days): MinHash LSH estimates *Jaccard* of word sets, and
+two headlines of one event share few words and cannot weigh a rare name above "says": at
+precision 0.95 it joined 4% of the same-story pairs, this method 20% at precision 0.97.
+An inverted index over the recent window with IDF weights finds every item sharing a rare
+word, weighs names and places (what two headlines of one event share, also across English
+and Indonesian) above common words, and costs a few posting lists per new item. (SimHash,
+a single fingerprint per text, is coarser still on ten-word headlines: not tried.)
 
 The index lives in memory, one per database file and process: loaded once from the window's
 rows, then caught up with the rows other processes stored (ids above the last one seen) and

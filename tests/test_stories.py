@@ -8,11 +8,13 @@ means what it means in use: "gempa" and "penonton" are common, a film's title is
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from trendwatch import stories
 from trendwatch.api import Item
@@ -182,3 +184,30 @@ def test_terms_round_trip_through_the_stored_text() -> None:
     assert stories.parse_terms(stories.terms_text(words), None, None) == words
     assert "pabrik" in words and words["pabrik"] == stories.TITLE_WEIGHT
     assert "di" not in words  # a stopword
+
+
+def test_the_command_line_splits_and_reclusters(store, background, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from trendwatch.cli import cli
+
+    save(store, "hiburan", [FILM_A], T0)
+    save(store, "film-news", [FILM_B], T0 + timedelta(hours=1))
+    b_id = store.query("select id from items where title = ?", [FILM_B.title])[0]["id"]
+    config = tmp_path / "trendwatch.toml"
+    config.write_text('[brand]\nname = "Studio Uji"\ntimezone = "Asia/Jakarta"\n')
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--config", str(config), "--db",
+                                        str(tmp_path / "tw.db"), "stories", *args])
+
+    split = run("split", str(b_id))
+    assert split.exit_code == 0, split.output
+    assert f"item {b_id} is a story of its own" in split.output
+    again = run("split", str(b_id))
+    assert again.exit_code != 0 and "alone in its story" in again.output
+    with time_machine.travel(T0 + timedelta(hours=2), tick=False):
+        regroup = run("recluster", "--days", "2", "--json")
+    assert regroup.exit_code == 0, regroup.output
+    assert json.loads(regroup.output)["items"] == 601  # all but the split one
+    assert story_of(store, FILM_B.title) == b_id

@@ -6,8 +6,9 @@ items that all say "Hari Batik" are news in themselves.
 
 For each content unigram and bigram of the titles (see :func:`.text.phrases`), we count
 **stories** (items linked by ``story_id`` count once, so one story syndicated everywhere
-does not look like a trend) in the last ``window`` and per day in the ``baseline_days``
-before. A term rises when
+does not look like a trend; :mod:`trendwatch.stories` groups reworded headlines of one
+event too, so ten outlets rewording one announcement are one story, not ten) in the last
+``window`` and per day in the ``baseline_days`` before. A term rises when
 
 * it appeared in at least ``min_count`` stories in the window, from ``min_sources``
   different sources, and

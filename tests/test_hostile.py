@@ -587,3 +587,31 @@ def test_the_unit_does_not_restart_into_a_bad_config(cli, write_config, minimal_
     path = write_config('[fetch]\nevery = "5 minutez"\n' + minimal_themes)
     result = cli("--config", str(path), "--db", str(tmp_path / "tw.db"), "run")
     assert [str(result.exit_code)] in prevented  # a config error ends the restarts
+
+
+def test_a_model_file_left_by_a_killed_job_is_removed_by_the_next_training(tmp_path):
+    """A job killed between writing its model file and committing its row (a digest or
+    training job at shutdown) leaves an orphan file; the next training removes it once it
+    is an hour old. A young one may belong to a job committing right now: kept."""
+    from trendwatch.config import parse_config, starter_text
+    from trendwatch.ranking.training import models_dir
+    from trendwatch.suggest import train_model
+
+    config = parse_config(starter_text())
+    now = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    with Store(tmp_path / "trendwatch.db") as store:
+        folder = models_dir(store)
+        folder.mkdir(parents=True)
+        orphan = folder / "20261129T020000Z-dead00.npz"
+        partial = folder / "20261129T020000Z-dead01.npz.tmp"
+        young = folder / "20261130T015959Z-busy00.npz"
+        for path in (orphan, partial, young):
+            path.write_bytes(b"not a model")
+        hour_ago = time.time() - 3700
+        os.utime(orphan, (hour_ago, hour_ago))
+        os.utime(partial, (hour_ago, hour_ago))
+        trained = train_model(store, config, now=now)
+        assert Path(store.query("select path from models")[0]["path"]).exists()
+        assert not orphan.exists() and not partial.exists()
+        assert young.exists()
+        assert trained["model"].version

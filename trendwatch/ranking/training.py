@@ -17,6 +17,7 @@ import hashlib
 import logging
 import random
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -152,16 +153,35 @@ def train_model(store: Store, config: Config, *, now: datetime | None = None,
             "stream": (stream_rows[:len(norm_stream)], x_stream, norm_stream)}
 
 
+#: A model file no ``models`` row names is an orphan once it is this old (seconds): a job
+#: killed between writing its file and committing its row (a digest or training job at
+#: shutdown) leaves one. Younger ones may belong to a job that is committing right now.
+ORPHAN_AGE = 3600.0
+
+
 def _prune_files(store: Store) -> None:
     rows = store.query("select version, path from models order by created_at desc, version "
                        "desc")
-    for row in rows[KEEP_FILES:]:
-        path = Path(row["path"] or "")
-        if path.suffix == ".npz" and path.parent == models_dir(store) and path.exists():
+    folder = models_dir(store)
+    old = [Path(row["path"] or "") for row in rows[KEEP_FILES:]]
+    named = {Path(row["path"] or "").name for row in rows}
+    cutoff = time.time() - ORPHAN_AGE
+    orphans = [p for pattern in ("*.npz", "*.npz.tmp") for p in folder.glob(pattern)
+               if p.name not in named and _mtime(p) < cutoff]
+    for path in old + orphans:
+        if path.name.endswith((".npz", ".npz.tmp")) and path.parent == folder \
+                and path.exists():
             try:
                 path.unlink()
             except OSError as err:
                 log.warning("could not delete old model file %s: %s", path, err)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return time.time()
 
 
 def active_model_row(store: Store) -> dict[str, Any] | None:

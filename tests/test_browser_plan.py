@@ -100,7 +100,7 @@ def test_week_grid_on_a_desktop(server, browser):  # noqa: F811
         page.select_option('select[name="stage"]', "script")
         page.fill('input[name="who"]', "Ayu")
         with page.expect_navigation():
-            page.get_by_role("button", name="Save").click()
+            page.get_by_role("button", name="Save", exact=True).click()
         assert "Saved" in page.locator(".flash").first.inner_text()
         assert server.query("select owner, stage from plan_items where id = 3") == [
             {"owner": "Sari", "stage": "script"}]
@@ -133,7 +133,7 @@ def test_day_list_at_390px(server, browser):  # noqa: F811
         assert box and box["x"] + box["width"] <= PHONE["width"]
         # on the backlog, each quick form's Save button is a finger-sized target
         page.goto(server.url + "backlog")
-        save = page.locator("article.plan-card").first.get_by_role("button", name="Save")
+        save = page.locator("article.plan-card").first.get_by_role("button", name="Save", exact=True)
         sbox = save.bounding_box()
         assert sbox and sbox["height"] >= 44 and sbox["x"] + sbox["width"] <= PHONE["width"]
     finally:

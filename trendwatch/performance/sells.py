@@ -77,8 +77,13 @@ class Sells:
         return self.themes.get(theme)
 
     def signal(self, theme: str | None) -> float:
+        """0.5 is neutral; above it the theme's best platform × format sold better than the
+        brand's median. A group whose interval still holds 1× is no evidence: neutral, so
+        pure noise never reorders the list (two items tied on score stay as they were)."""
         group = self.best(theme)
-        lift = group.shrunk_lift if group else 1.0
+        if group is None or group.low <= 1.0 <= group.high:
+            return 0.5
+        lift = group.shrunk_lift
         return round(lift / (1.0 + lift), 4)
 
     def adjust(self, score: float, theme: str | None, signals: dict[str, Any],

@@ -133,7 +133,8 @@ def test_day_list_at_390px(server, browser):  # noqa: F811
         assert box and box["x"] + box["width"] <= PHONE["width"]
         # on the backlog, each quick form's Save button is a finger-sized target
         page.goto(server.url + "backlog")
-        save = page.locator("article.plan-card").first.get_by_role("button", name="Save", exact=True)
+        card = page.locator("article.plan-card").first
+        save = card.get_by_role("button", name="Save", exact=True)
         sbox = save.bounding_box()
         assert sbox and sbox["height"] >= 44 and sbox["x"] + sbox["width"] <= PHONE["width"]
     finally:

@@ -287,9 +287,10 @@ def test_end_to_end_items_to_build_daily_list_to_cli(tmp_path, write_config, tim
     titles = [r["title"] for r in rows]
     assert rows and all(tuple(r) == SUGGESTION_KEYS for r in rows)
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
-    # prices, floods and football are not for this brand: never a regular suggestion (a
-    # "help the model learn" slot may ask about one, marked as such)
+    # prices, floods and football are not for this brand (a "help the model learn" slot
+    # may show one: the model is unsure about it)
     assert not OFF_BRAND & {r["title"] for r in rows if not r["learning"]}
+    assert sum(r["learning"] for r in rows) <= 2
     assert AVOIDED not in titles  # brand-safety term: never suggested
     assert titles.count(STREAM[0][1]) == 1
     horror = next(r for r in rows if r["title"] == STREAM[0][1])

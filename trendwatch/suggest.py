@@ -204,8 +204,10 @@ def _explain(store: Store, config: Config, model: ThemeModel,
         return {}
     from .ranking.text import item_text
 
+    # min_relevance 0: a "help the model learn" slot below the threshold is explained too
+    # (towards its most probable theme); the other rows are above it anyway.
     preds = model.predict([item_text(r["title"], r["summary"]) for r in rows],
-                          min_relevance=config.ranking.min_relevance)
+                          min_relevance=0.0)
     why = {r["id"]: dumps(p.why) for r, p in zip(rows, preds, strict=True)}
     with store.write() as db:
         db.conn.executemany("update scores set why = ? where item_id = ?",

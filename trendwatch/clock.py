@@ -29,10 +29,11 @@ FAKE_TIME_ENV = "TRENDWATCH_FAKE_TIME"
 _process_traveller: Any | None = None
 
 
-def install_fake_clock() -> Any | None:
+def install_fake_clock(*, announce: bool = True) -> Any | None:
     """When ``$TRENDWATCH_FAKE_TIME`` holds an ISO 8601 instant (with offset), start this
     process's clock there and let it tick. Returns the traveller (the caller stops it), or
-    None when the variable is unset."""
+    None when the variable is unset. ``announce=False`` logs nothing (before logging is
+    configured a record would reach stderr as a stray plain-text line)."""
     value = os.environ.get(FAKE_TIME_ENV)
     if not value:
         return None
@@ -49,8 +50,16 @@ def install_fake_clock() -> Any | None:
                           "(pip install time-machine)") from None
     traveller = time_machine.travel(start, tick=True)
     traveller.start()
-    log.warning("clock set to %s by %s (testing aid)", start.isoformat(), FAKE_TIME_ENV)
+    if announce:
+        announce_fake_clock()
     return traveller
+
+
+def announce_fake_clock() -> None:
+    """Log that the clock is fake (the daemon does, once its log is set up)."""
+    value = os.environ.get(FAKE_TIME_ENV)
+    if value:
+        log.warning("clock set to %s by %s (testing aid)", value, FAKE_TIME_ENV)
 
 
 def install_process_clock() -> bool:
@@ -58,7 +67,7 @@ def install_process_clock() -> bool:
     once). Returns whether a fake clock is running; a second call changes nothing."""
     global _process_traveller
     if _process_traveller is None:
-        _process_traveller = install_fake_clock()
+        _process_traveller = install_fake_clock(announce=False)
     return _process_traveller is not None
 
 

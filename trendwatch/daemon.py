@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, jobs
-from .clock import install_fake_clock, process_clock_installed
+from .clock import announce_fake_clock, install_fake_clock, process_clock_installed
 from .config import Config, ConfiguredSource
 from .config_watch import ConfigWatch
 from .faults import quick_check
@@ -474,6 +474,8 @@ def run_daemon(app: App) -> int:
     # `python -m trendwatch run` has its clock set by the CLI entry point already; a daemon
     # started another way (tests through click's runner) sets it here.
     traveller = None if process_clock_installed() else install_fake_clock()
+    if traveller is None and process_clock_installed():
+        announce_fake_clock()
     try:
         app.notifiers  # noqa: B018 - validate [[notifiers]] now; jobs bind them in their process
         daemon = Daemon(app.config, app.sources, app.db_path, host=app.host)

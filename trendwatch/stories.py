@@ -246,14 +246,21 @@ class StoryIndex:
             self._idf_cache[term] = value
         return value
 
-    def _norm(self, weights: dict[str, float]) -> float:
+    def idf_map(self, words: Iterable[str]) -> dict[str, float]:
+        """:meth:`idf` of several words at once (one generation check, not one each)."""
         self.idf("")  # brings the cache to the current generation
-        cache, idf = self._idf_cache, self.idf
-        total = 0.0
-        for t, w in weights.items():
+        cache, postings, n = self._idf_cache, self.postings, len(self.entries)
+        out = {}
+        for t in words:
             v = cache.get(t)
-            total += (w * (v if v is not None else idf(t))) ** 2
-        return math.sqrt(total)
+            if v is None:
+                v = cache[t] = math.log(1 + n / (len(postings.get(t, ())) or 1))
+            out[t] = v
+        return out
+
+    def _norm(self, weights: dict[str, float]) -> float:
+        idf = self.idf_map(weights)
+        return math.sqrt(sum((w * idf[t]) ** 2 for t, w in weights.items()))
 
     def best_story(self, item_terms: dict[str, float], at: float, exclude: int | None = None,
                    skip: set[int] | frozenset[int] = frozenset()
@@ -264,7 +271,7 @@ class StoryIndex:
         story's headlines share its names, not each other's wording."""
         if not self.entries or not item_terms:
             return []
-        idf = {t: self.idf(t) for t in item_terms}
+        idf = self.idf_map(item_terms)
         norm = math.sqrt(sum((w * idf[t]) ** 2 for t, w in item_terms.items()))
         gen = self._generation()
         by_story: dict[int, tuple[float, _Entry]] = {}

@@ -92,21 +92,14 @@ def _performance(store: Store, config: Config, day: date) -> dict[str, Any] | No
 
 def _send(store: Store, digest_id: int, notifiers: Sequence[ConfiguredNotifier], title: str,
           markdown: str, html: str) -> list[dict[str, Any]]:
-    results = []
-    for cn in notifiers:
-        status, error = "sent", None
-        try:
-            cn.notifier.send(title, markdown, html)
-        except Exception as err:  # any plugin failure: record it, go on with the next
-            status, error = "error", f"{type(err).__name__}: {err}"[:2000]
-            log.error("notifier %s failed: %s", cn.name, error)
-            store.event("error", "notifier", cn.name, f"digest not sent: {error}",
-                        traceback.format_exc())
-        with store.write() as db:
-            db["notifications"].insert({"digest_id": digest_id, "notifier": cn.name,
-                                        "status": status, "error": error,
+    from .notify import send_each
+
+    results = send_each(store, notifiers, title, markdown, html, what="digest")
+    with store.write() as db:
+        for r in results:
+            db["notifications"].insert({"digest_id": digest_id, "notifier": r["notifier"],
+                                        "status": r["status"], "error": r["error"],
                                         "at": iso(utcnow())})
-        results.append({"notifier": cn.name, "status": status, "error": error})
     return results
 
 

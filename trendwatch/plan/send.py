@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import html
 import logging
-import traceback
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TrendwatchError
+from ..notify import send_each
 from ..render import clean_line, safe_url
 from ..store import Store, iso, utcnow
 from .items import _first_angle, _history, default_who, get
@@ -78,17 +78,7 @@ def send_to_team(store: Store, config: Config, notifiers: Sequence[ConfiguredNot
         title, lines = suggestion_message(get_suggestion(store, int(suggestion_id or 0),
                                                          config))
     markdown, body_html = render(title, lines)
-    results = []
-    for cn in notifiers:
-        status, error = "sent", None
-        try:
-            cn.notifier.send(title, markdown, body_html)
-        except Exception as err:  # any plugin failure: record it, go on with the next
-            status, error = "error", f"{type(err).__name__}: {err}"[:2000]
-            log.error("notifier %s failed: %s", cn.name, error)
-            store.event("error", "notifier", cn.name, f"send to team failed: {error}",
-                        traceback.format_exc())
-        results.append({"notifier": cn.name, "status": status, "error": error})
+    results = send_each(store, notifiers, title, markdown, body_html, what="send to team")
     if plan_id is not None:
         stamp = iso(now or utcnow())
         with store.write() as db:

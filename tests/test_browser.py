@@ -235,11 +235,9 @@ def test_screenshot_is_a_real_render(browser, server, tmp_path):
         shots[label] = tmp_path / f"list-{label}.png"
         pg.screenshot(path=str(shots[label]), full_page=False)
         context.close()
-    keep = os.environ.get("TRENDWATCH_SCREENSHOT_DIR")
     for label, path in shots.items():
         data = path.read_bytes()
-        if keep:
-            shutil.copy(path, Path(keep) / path.name)
+        keep_screenshot(path)
         width, height, pixels = decode_png(data)
         assert (width, height) == ((1280, 900) if label == "desktop" else (390, 844))
         assert len(data) > 20_000, f"{label} screenshot is suspiciously small"
@@ -250,6 +248,15 @@ def test_screenshot_is_a_real_render(browser, server, tmp_path):
         # Mostly the light page background, not a blank or error-red page.
         light = sum(1 for p in pixels if min(p) > 230)
         assert 0.3 < light / len(pixels) < 0.98, label
+
+
+def keep_screenshot(path: Path) -> None:
+    """Copy a screenshot to ``$TRENDWATCH_SCREENSHOT_DIR`` when set (the docs' images are
+    made this way: ``TRENDWATCH_SCREENSHOT_DIR=docs/img pytest tests/test_browser*.py``)."""
+    keep = os.environ.get("TRENDWATCH_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
 
 
 def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, int, int]]]:

@@ -8,15 +8,19 @@ them).
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from perf_helpers import seed_history
-from test_browser import PHONE, Server, browser, decode_png  # noqa: F401  (fixture)
+from test_browser import (  # noqa: F401  (fixture)
+    PHONE,
+    Server,
+    browser,
+    decode_png,
+    keep_screenshot,
+)
 
 from trendwatch.store import Store
 
@@ -34,13 +38,6 @@ def server(tmp_path_factory, browser):  # noqa: F811
                  effect={("film-industry", "instagram", "reel"): 2.0})
     yield srv
     srv.stop()
-
-
-def _keep(path: Path) -> None:
-    keep = os.environ.get("TRENDWATCH_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / path.name)
 
 
 def _check_png(path: Path, size: tuple[int, int] | None = None) -> None:
@@ -73,7 +70,7 @@ def test_posted_link_import_and_performance_page(server, browser, tmp_path):  # 
                                            "url_key": "tiktok:7430000000000000002"}]
         shot = tmp_path / "performance-posted.png"
         page.locator(f"#s{sid}").screenshot(path=str(shot))
-        _keep(shot)
+        keep_screenshot(shot)
         _check_png(shot)
 
         # 2. the TikTok Studio export, imported with the real command
@@ -103,7 +100,7 @@ def test_posted_link_import_and_performance_page(server, browser, tmp_path):  # 
         assert "film-industry · instagram · reel" in page.content()
         shot = tmp_path / "performance-desktop.png"
         page.screenshot(path=str(shot), full_page=True)
-        _keep(shot)
+        keep_screenshot(shot)
         _check_png(shot)
         # no CDN, no third-party request: everything came from the server itself
         assert requests and all(u.startswith(server.url) for u in requests), requests
@@ -130,7 +127,7 @@ def test_performance_page_on_a_phone(server, browser, tmp_path):  # noqa: F811
         assert label and label["height"] >= 9
         shot = tmp_path / "performance-phone.png"
         page.screenshot(path=str(shot), full_page=False)
-        _keep(shot)
+        keep_screenshot(shot)
         _check_png(shot, (PHONE["width"] * 2, PHONE["height"] * 2))
     finally:
         context.close()

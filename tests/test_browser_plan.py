@@ -7,12 +7,16 @@ real clock never changes what the grid shows."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
-from test_browser import PHONE, Server, browser, decode_png  # noqa: F401 (fixture)
+from test_browser import (  # noqa: F401 (fixture)
+    PHONE,
+    Server,
+    browser,
+    decode_png,
+    keep_screenshot,
+)
 from websample import WEB_CONFIG
 
 from trendwatch.config import parse_config
@@ -150,11 +154,9 @@ def test_plan_screenshots_are_real_renders(server, browser, tmp_path):  # noqa: 
         shots[label] = tmp_path / f"plan-week-{label}.png"
         page.screenshot(path=str(shots[label]), full_page=False)
         context.close()
-    keep = os.environ.get("TRENDWATCH_SCREENSHOT_DIR")
     for label, path in shots.items():
         data = path.read_bytes()
-        if keep:
-            shutil.copy(path, Path(keep) / path.name)
+        keep_screenshot(path)
         width, height, pixels = decode_png(data)
         assert (width, height) == ((1280, 900) if label == "desktop" else (390, 844))
         colours = set(pixels[::7])

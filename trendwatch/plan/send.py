@@ -8,7 +8,6 @@ item also gets a ``sent`` history row per notifier, so the team can see it went 
 from __future__ import annotations
 
 import html
-import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,6 @@ from .items import _first_angle, _history, default_who, get
 if TYPE_CHECKING:
     from ..config import Config, ConfiguredNotifier
 
-log = logging.getLogger(__name__)
 
 
 def _lines(fields: list[tuple[str, Any]]) -> list[tuple[str, str]]:

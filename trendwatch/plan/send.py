@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from ..config import Config, ConfiguredNotifier
 
 
-
 def _lines(fields: list[tuple[str, Any]]) -> list[tuple[str, str]]:
     return [(label, clean_line(value)) for label, value in fields if value]
 

@@ -1,0 +1,69 @@
+"""What story clustering costs a cold ``run --once``, measured inside the real CLI.
+
+    TRENDWATCH_STORY_COST=/tmp/cost.txt PYTHONPATH=$PWD/benchmarks/story_cost \\
+        python benchmarks/bench_fetch.py --repeat 1
+    TRENDWATCH_STORY_COST=off PYTHONPATH=$PWD/benchmarks/story_cost \\
+        python benchmarks/bench_fetch.py --repeat 1
+
+Python imports ``sitecustomize`` at start-up in every process (the CLI's children too).
+With ``TRENDWATCH_STORY_COST`` set to a file, every trendwatch process appends one line at
+exit: its command line, the CPU seconds spent in ``stories.assign`` (the clustering of
+``ingest.save_items``) and the CPU seconds of the whole process. CPU time, not wall time:
+on a shared machine wall times of the same run drift by a third. Set to ``off``, each new
+item only gets what stories had before issue 13 (the story of an earlier item with the
+same URL or title, else its own; no index): the wall-time baseline. A benchmark aid only,
+never on the path in use.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import time
+
+MODE = os.environ.get("TRENDWATCH_STORY_COST")
+
+if MODE:
+    try:
+        from trendwatch import ingest
+        from trendwatch.store import iso
+    except ImportError:  # not the trendwatch environment
+        ingest = None
+    if ingest is not None and MODE == "off":
+        def _exact_keys_only(db, items, now=None):  # type: ignore[no-untyped-def]
+            out, pending, started = [], {}, []
+            for item in items:
+                story = item.story
+                if story is None and item.same_as is not None:
+                    story = pending.get(item.same_as)
+                if story is None:
+                    story = item.item_id
+                    started.append((story, iso(item.seen_at)))
+                pending[item.item_id] = story
+                out.append(story)
+            db.conn.executemany("insert or ignore into stories (id, first_seen_at, "
+                                "updated_at) values (?, ?, ?)",
+                                [(s, seen, seen) for s, seen in started])
+            return out
+
+        ingest.stories_assign = _exact_keys_only
+    elif ingest is not None:
+        spent = [0.0, 0]
+        real = ingest.stories_assign
+
+        def _timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            start = time.process_time()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[0] += time.process_time() - start
+                spent[1] += len(args[1])
+
+        def _report() -> None:
+            with open(MODE, "a", encoding="utf-8") as fh:
+                fh.write(f"{' '.join(sys.argv[1:])[-60:]!r}\tassign_cpu={spent[0]:.3f}\t"
+                         f"items={spent[1]}\tprocess_cpu={time.process_time():.3f}\n")
+
+        ingest.stories_assign = _timed
+        atexit.register(_report)

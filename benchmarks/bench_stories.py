@@ -294,6 +294,63 @@ def cost(args: argparse.Namespace) -> None:
           f"(target <= 1 ms)")
 
 
+def corpus_cost(args: argparse.Namespace) -> None:
+    """CPU seconds of storing the ``bench_fetch.py`` corpus (220 feeds, 8,591 items) on a
+    cold database, one transaction per feed as the pipeline does: with story clustering,
+    and with exact URL/title keys only (before issue 13), alternated ``--repeat`` times,
+    the least of each counts. CPU time of this process, not wall time: a shared machine's
+    wall times drift by a third. Compare with the CPU of a cold ``run --once``
+    (``benchmarks/story_cost/``) for the share clustering adds."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _corpus import make_corpus
+
+    from trendwatch.api import Response
+    from trendwatch.feeds import parse_feed
+    from trendwatch.store import utcnow
+
+    now = utcnow()
+    parsed = [(f.name, parse_feed(Response(f"http://bench{f.path}", 200,
+                                           {"content-type": f.content_type}, f.body), now)[0])
+              for f in make_corpus(220)]
+    n = sum(len(items) for _, items in parsed)
+    real = ingest.stories_assign
+
+    def exact_only(db, items, now=None):  # type: ignore[no-untyped-def]
+        """What stories had before issue 13: an exact key's story, else the item's own."""
+        out, pending, started = [], {}, []
+        for item in items:
+            story = item.story
+            if story is None and item.same_as is not None:
+                story = pending.get(item.same_as)
+            if story is None:
+                story = item.item_id
+                started.append((story, iso(item.seen_at)))
+            pending[item.item_id] = story
+            out.append(story)
+        db.conn.executemany("insert or ignore into stories (id, first_seen_at, updated_at) "
+                            "values (?, ?, ?)", [(s, seen, seen) for s, seen in started])
+        return out
+
+    best: dict[str, float] = {}
+    for _ in range(args.repeat):
+        for name, assign in (("with clustering", real), ("exact keys only", exact_only)):
+            stories.forget_indexes()
+            ingest.stories_assign = assign
+            with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "s.db") as store:
+                start = time.process_time()
+                for source, items in parsed:
+                    with store.write() as db:
+                        save_items(db, source, items, now)
+                spent = time.process_time() - start
+            best[name] = min(best.get(name, spent), spent)
+    ingest.stories_assign = real
+    extra = best["with clustering"] - best["exact keys only"]
+    print(f"corpus cost: storing {n:,} items of 220 feeds cold, CPU seconds (least of "
+          f"{args.repeat}): with clustering {best['with clustering']:.2f}s, exact keys only "
+          f"{best['exact keys only']:.2f}s: clustering adds {extra:.2f}s "
+          f"({extra / n * 1000:.3f} ms per item)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, help="use the first N rows of the data")
@@ -305,6 +362,9 @@ def main() -> int:
                         help="score against a hand-judged sample instead of the aggregator")
     parser.add_argument("--errors", action="store_true",
                         help="with --judged: list wrong and missed joins")
+    parser.add_argument("--corpus-cost", action="store_true",
+                        help="CPU cost of clustering when storing the bench_fetch corpus")
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a constant of trendwatch.stories (e.g. the previous "
                              "method: --set IDF_MIN_DF=1 --set COLD_ITEMS=500 --set "
@@ -313,6 +373,9 @@ def main() -> int:
     for assignment in args.set:
         name, _, value = assignment.partition("=")
         setattr(stories, name, type(getattr(stories, name))(value))
+    if args.corpus_cost:
+        corpus_cost(args)
+        return 0
     if args.judged:
         judged(args)
     else:

@@ -8,8 +8,9 @@
 Python imports ``sitecustomize`` at start-up in every process (the CLI's children too).
 With ``TRENDWATCH_STORY_COST`` set to a file, every trendwatch process appends one line at
 exit: its command line, the CPU seconds spent in ``stories.assign`` (the clustering of
-``ingest.save_items``) and the CPU seconds of the whole process. CPU time, not wall time:
-on a shared machine wall times of the same run drift by a third. Set to ``off``, each new
+``ingest.save_items``, CPU time of the calling thread: the fetch threads keep parsing
+meanwhile) and the CPU seconds of the whole process. CPU time, not wall time: on a shared
+machine wall times of the same run drift by a third. Set to ``off``, each new
 item only gets what stories had before issue 13 (the story of an earlier item with the
 same URL or title, else its own; no index): the wall-time baseline. A benchmark aid only,
 never on the path in use.
@@ -53,11 +54,11 @@ if MODE:
         real = ingest.stories_assign
 
         def _timed(*args, **kwargs):  # type: ignore[no-untyped-def]
-            start = time.process_time()
+            start = time.thread_time()
             try:
                 return real(*args, **kwargs)
             finally:
-                spent[0] += time.process_time() - start
+                spent[0] += time.thread_time() - start
                 spent[1] += len(args[1])
 
         def _report() -> None:

@@ -306,7 +306,9 @@ def _append_dense(x: sp.csr_matrix, dense: np.ndarray) -> sp.csr_matrix:
     dense_at = (indptr[:-1] + per_row)[:, None] + np.arange(d)
     data[dense_at.ravel()] = dense.ravel()
     indices[dense_at.ravel()] = np.tile(np.arange(x.shape[1], x.shape[1] + d, dtype=np.int32), n)
-    return sp.csr_matrix((data, indices, indptr), shape=(n, x.shape[1] + d))
+    out = sp.csr_matrix((data, indices, indptr), shape=(n, x.shape[1] + d))
+    out.eliminate_zeros()  # a block the text's language does not fit is all zeros
+    return out
 
 
 # -- the model --------------------------------------------------------------------------

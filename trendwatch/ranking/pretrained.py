@@ -80,18 +80,24 @@ class TokenVectors:
     def embed(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Unit-length mean token vector per text (zeros for a text with no token) and the
         text's tokens per word."""
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        lengths = np.array([len(e.ids) for e in encodings])
-        cols = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64,
-                           count=int(lengths.sum()))
-        rows = np.repeat(np.arange(len(texts)), lengths)
-        counts = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)),
-                               shape=(len(texts), self.vectors.shape[0]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), 1000):  # float32 copies of the used rows only
-            part = counts[start:start + 1000]
-            used = np.unique(part.indices)
-            out[start:start + 1000] = part[:, used] @ self.vectors[used].astype(np.float32)
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        # In chunks: the tokenizer's Encoding objects (ids, offsets, token strings) of
+        # 4,000 items cost ~40 MB at once; 256 at a time keep that transient small.
+        for start in range(0, len(texts), _CHUNK):
+            part = list(texts[start:start + _CHUNK])
+            ids = [e.ids for e in self.tokenizer.encode_batch(part, add_special_tokens=False)]
+            n = np.array([len(i) for i in ids], dtype=np.int64)
+            lengths[start:start + len(part)] = n
+            cols = np.fromiter((i for row in ids for i in row), dtype=np.int64,
+                               count=int(n.sum()))
+            del ids
+            used, inverse = np.unique(cols, return_inverse=True)
+            rows = np.repeat(np.arange(len(part)), n)
+            counts = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, inverse)),
+                                   shape=(len(part), len(used)))
+            # float32 copies of the used rows only (the file is memory-mapped)
+            out[start:start + len(part)] = counts @ self.vectors[used].astype(np.float32)
         _unit(out)
         words = np.array([max(1, len(t.split())) for t in texts])
         return out, lengths / words
@@ -116,14 +122,28 @@ class WordVectors:
         known = np.zeros(len(texts))
         for i, text in enumerate(texts):
             words = _WORD.findall(text.lower())
-            ids = [j for j in (self.index.get(w, -1) for w in words) if j >= 0]
+            found = [self.lookup(w) for w in words]
+            ids = [j for f in found for j in f]
             if ids:
                 # log of the frequency rank ≈ an idf: "yang", "di" (rank 0, 1) count ~0.
                 weight = np.log1p(np.array(ids, dtype=np.float32))
                 out[i] = weight @ self.vectors[ids].astype(np.float32)
-                known[i] = len(ids) / len(words)
+                known[i] = sum(1 for f in found if f) / len(words)
         _unit(out)
         return out, known
+
+    def lookup(self, word: str) -> tuple[int, ...]:
+        """Rows for ``word``: itself, else the parts of a hyphenated word, else its stem
+        after one common Indonesian suffix and/or prefix ("luncurkan" → "luncur",
+        "senangnya" → "senang", "dibidik" → "bidik"); () when nothing is known."""
+        if word in self.index:
+            return (self.index[word],)
+        if "-" in word:
+            return tuple(j for part in word.split("-") for j in self.lookup(part))
+        for stem in _stems(word):
+            if stem in self.index:
+                return (self.index[stem],)
+        return ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +182,20 @@ class StaticEmbedder:
         out = np.hstack([tok * (a * scale)[:, None].astype(np.float32),
                          wrd * (b * scale)[:, None].astype(np.float32)])
         return out
+
+
+_CHUNK = 256
+_SUFFIXES = ("nya", "kan", "lah", "kah", "an", "i")
+_PREFIXES = ("meng", "meny", "mem", "men", "me", "ber", "ter", "di", "ke", "se", "per", "pe")
+
+
+def _stems(word: str) -> list[str]:
+    """Candidate stems of an Indonesian word, most conservative first (no dictionary:
+    a candidate counts only if the vocabulary knows it)."""
+    bases = [word[: -len(suf)] for suf in _SUFFIXES if word.endswith(suf)]
+    out = bases + [b[len(pre):] for b in (word, *bases) for pre in _PREFIXES
+                   if b.startswith(pre)]
+    return [s for s in out if len(s) >= 3]
 
 
 def _unit(rows: np.ndarray) -> None:

@@ -118,17 +118,28 @@ class WordVectors:
     def embed(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Unit-length weighted mean word vector per text and the share of its words the
         vocabulary knows."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         known = np.zeros(len(texts))
+        rows: list[int] = []
+        cols: list[int] = []
+        seen: dict[str, tuple[int, ...]] = {}  # a stream repeats its words
         for i, text in enumerate(texts):
             words = _WORD.findall(text.lower())
-            found = [self.lookup(w) for w in words]
-            ids = [j for f in found for j in f]
-            if ids:
-                # log of the frequency rank ≈ an idf: "yang", "di" (rank 0, 1) count ~0.
-                weight = np.log1p(np.array(ids, dtype=np.float32))
-                out[i] = weight @ self.vectors[ids].astype(np.float32)
-                known[i] = sum(1 for f in found if f) / len(words)
+            hits = 0
+            for w in words:
+                found = seen.get(w)
+                if found is None:
+                    found = seen[w] = self.lookup(w)
+                if found:
+                    hits += 1
+                    rows += [i] * len(found)
+                    cols += found
+            known[i] = hits / len(words) if words else 0.0
+        ids = np.array(cols, dtype=np.int64)
+        used, inverse = np.unique(ids, return_inverse=True)
+        # log of the frequency rank ≈ an idf: "yang", "di" (rank 0, 1) count ~0.
+        weights = sp.csr_matrix((np.log1p(ids).astype(np.float32), (rows, inverse)),
+                                shape=(len(texts), len(used)))
+        out = np.asarray(weights @ self.vectors[used].astype(np.float32), dtype=np.float32)
         _unit(out)
         return out, known
 

@@ -11,8 +11,10 @@ sha256 in ``id_words.json`` next to the vectors.
 Method (classic count-based vectors, no deep learning, runs in about a minute):
 sentences → lower-cased word tokens → the words seen at least ``--min-count`` times →
 co-occurrence counts in a ±``--window`` window (weighted 1/distance) → positive PMI with
-context-distribution smoothing (α = 0.75) → truncated SVD → ``U·√S`` rows, L2-normalised,
-stored as float16 in a safetensors file (plain tensors: no pickle, no code runs on load).
+context-distribution smoothing (α = 0.75) → truncated SVD → the left singular vectors
+(``U·S^eig``, ``--eig`` 0: unweighted, which scored best zero-shot), L2-normalised, stored
+as float16 in a safetensors file (plain tensors: no pickle, no code runs on load). The
+defaults reproduce the shipped file (``--window 10 --eig 0 --dim 128 --min-count 3``).
 
 Sentences equal to a title of the Detik evaluation set (``~/.cache/trendwatch-bench/
 detik_id.jsonl``, if present) are dropped before counting, so the vectors never saw an
@@ -113,8 +115,8 @@ def sentences(raw: bytes, kind: str) -> list[str]:
     return out
 
 
-def build(source: Path, *, dim: int, min_count: int, max_vocab: int, window: int
-          ) -> dict[str, object]:
+def build(source: Path, *, dim: int, min_count: int, max_vocab: int, window: int,
+          eig: float = 0.0) -> dict[str, object]:
     eval_titles: set[str] = set()
     if EVAL.exists():
         for line in EVAL.read_text("utf-8").splitlines():
@@ -176,7 +178,7 @@ def build(source: Path, *, dim: int, min_count: int, max_vocab: int, window: int
     from sklearn.utils.extmath import randomized_svd
 
     u, s, _ = randomized_svd(ppmi, n_components=dim, n_iter=6, random_state=0)
-    vec = u * np.sqrt(s)[None, :]
+    vec = u * (s ** eig)[None, :]  # eig 0 = U; 0.5 = U·√S
     norms = np.linalg.norm(vec, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     vec = (vec / norms).astype(np.float16)
@@ -189,13 +191,15 @@ def main() -> int:
     ap.add_argument("--source", type=Path, required=True,
                     help=f"git directory or checkout of {REPO} (commit {COMMIT[:10]})")
     ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--dim", type=int, default=96)
+    ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--min-count", type=int, default=3)
     ap.add_argument("--max-vocab", type=int, default=50_000)
-    ap.add_argument("--window", type=int, default=5)
+    ap.add_argument("--window", type=int, default=10)
+    ap.add_argument("--eig", type=float, default=0.0, help="singular value exponent")
     args = ap.parse_args()
     res = build(args.source.expanduser(), dim=args.dim, min_count=args.min_count,
-                max_vocab=args.max_vocab, window=args.window)
+                max_vocab=args.max_vocab, window=args.window,
+                eig=args.eig)
     from safetensors.numpy import save_file
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -208,7 +212,7 @@ def main() -> int:
         "what": "Indonesian word vectors: PPMI + truncated SVD over word co-occurrence",
         "built_by": "scripts/build_id_vectors.py",
         "params": {"dim": args.dim, "min_count": args.min_count,
-                   "max_vocab": args.max_vocab, "window": args.window,
+                   "max_vocab": args.max_vocab, "window": args.window, "eig": args.eig,
                    "context_smoothing": 0.75},
         "corpus": {"repo": REPO, "commit": COMMIT, "licence": LICENCE,
                    "files": res["files"], "sentences": res["n_sentences"],

@@ -12,10 +12,10 @@ install or at run time:
   matryoshka-trained, and 128 dims score as 256 do (zero-shot macro-F1 on BBC News 0.890
   vs 0.896, ``benchmarks/bench_vectors.py``) at half the memory. The weights are
   memory-mapped: only the rows a text uses are ever read.
-* **Indonesian**: 96-d word vectors (PPMI + truncated SVD over word co-occurrence in the
+* **Indonesian**: 128-d word vectors (PPMI + truncated SVD over word co-occurrence in the
   IndoNLU corpus, Apache-2.0) shipped in ``trendwatch/data/vectors/`` and built by
   ``scripts/build_id_vectors.py`` (provenance in ``id_words.json``). Zero-shot on the Detik
-  titles: 0.59 macro-F1, where the English-centric token vectors reach 0.27.
+  titles: 0.67 macro-F1, where the English-centric token vectors reach 0.27.
 
 The embedder :data:`NAME` concatenates both blocks, each weighted per text by how well
 its vectors know the text's language (:func:`language_fit` for the token block from how
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 #: The embedder models are trained with (model metadata ``pretrained``).
-NAME = "wordllama128+id-words96"
+NAME = "wordllama128+id-words128"
 #: The 0.2 embedder (token vectors only, all 256 dims): models naming it still load.
 LEGACY_NAME = "wordllama-l2-supercat-256"
 #: Dimensions of the token vectors kept by :data:`NAME` (matryoshka prefix).

@@ -105,8 +105,8 @@ class TrainParams:
     #: none). Used when the package that ships them is installed.
     pretrained: str = PRETRAINED_NAME
     #: Length of the pretrained block relative to the n-gram block (both unit length). 0.5
-    #: since the Indonesian word vectors: at 1.0 the Detik cold start left 59 % of items
-    #: without a theme, at 0.5 0.4 % (benchmarks/bench_public.py, pretrained.py).
+    #: since the Indonesian word vectors (first build): at 1.0 the Detik cold start left 59 %
+    #: of items without a theme, at 0.5 0.4 % (benchmarks/bench_public.py, pretrained.py).
     pretrained_weight: float = 0.5
 
     def to_dict(self) -> dict[str, Any]:

@@ -33,8 +33,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from ..config import ThemeConfig
 from . import seeds as shipped_seeds
@@ -42,7 +40,9 @@ from .char_ngrams import CharWBCounter
 from .pretrained import NAME as PRETRAINED_NAME
 from .pretrained import StaticEmbedder, available
 from .pretrained import load as load_pretrained
+from .softmax import fit_softmax
 from .text import NORMALISER_VERSION, STOPWORDS, item_text, normalise
+from .word_ngrams import WordCounter
 
 #: The class of items that serve no theme.
 OFF = "_off"
@@ -152,15 +152,9 @@ class Prediction:
 # -- features ---------------------------------------------------------------------------
 
 
-def _identity(text: str) -> str:
-    return text
-
-
-def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> CountVectorizer:
-    # Texts arrive normalised (once, for both vectorizers); the pattern keeps 2+ letter words.
-    return CountVectorizer(preprocessor=_identity, lowercase=False, ngram_range=WORD_NGRAMS,
-                           token_pattern=r"(?u)\b\w\w+\b", vocabulary=vocabulary,
-                           dtype=np.float32)
+def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> WordCounter:
+    # Texts arrive normalised (once, for both vectorizers); tokens are 2+ letter words.
+    return WordCounter(WORD_NGRAMS, vocabulary)
 
 
 def _char_vectorizer(vocabulary: dict[str, int] | None = None) -> CharWBCounter:
@@ -654,23 +648,22 @@ def _offbrand_seeds_to_keep(base: Sequence[Example], x: sp.csr_matrix) -> np.nda
 def _fit_linear(feat: Featuriser, classes: list[str], x: sp.csr_matrix, y: list[str],
                 w: list[float], params: TrainParams) -> ThemeModel:
     present = sorted(set(y))
-    clf = LogisticRegression(C=params.C, max_iter=300, tol=1e-3)
-    clf.fit(x, y, sample_weight=np.asarray(w))
+    if len(present) == 1:  # cannot happen with OFF + seeds
+        raise ValueError("need at least two classes to train")
+    index = {c: i for i, c in enumerate(present)}
+    # Two classes: a softmax with C/2 has the same optimum as a binary logistic regression
+    # with C whose weights are split ±half between the classes (what 0.1.0 stored).
+    C = params.C / 2 if len(present) == 2 else params.C
+    coef_p, intercept_p = fit_softmax(x, np.array([index[c] for c in y]), np.asarray(w),
+                                      len(present), C=C, max_iter=300, tol=1e-4)
     # Classes with no example at all (a theme with nothing but an id) get a very negative
     # intercept, so the stored model always has every configured theme.
     coef = np.zeros((len(classes), feat.n_features), dtype=np.float32)
     intercept = np.full(len(classes), -30.0)
-    if len(present) == 1:  # LogisticRegression refuses one class; cannot happen with OFF+seeds
-        raise ValueError("need at least two classes to train")
-    for k, cls in enumerate(clf.classes_):
+    for k, cls in enumerate(present):
         i = classes.index(cls)
-        if len(clf.classes_) == 2:  # binary: sklearn keeps one row for the second class
-            sign = 1.0 if k == 1 else -1.0
-            coef[i] = sign * clf.coef_[0] / 2
-            intercept[i] = sign * clf.intercept_[0] / 2
-        else:
-            coef[i] = clf.coef_[k]
-            intercept[i] = clf.intercept_[k]
+        coef[i] = coef_p[k]
+        intercept[i] = intercept_p[k]
     return ThemeModel(feat, classes, coef, intercept)
 
 

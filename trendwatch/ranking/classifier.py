@@ -23,6 +23,7 @@ This module imports scikit-learn: import it only where ranking happens.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import re
 from bisect import bisect_right
@@ -505,6 +506,8 @@ def fit_model(themes: Sequence[ThemeConfig], *,
                                  min_df=params.min_df, max_features=params.max_features,
                                  dense=dense, dense_weight=params.pretrained_weight)
     x_base, x_stream = x_all[: len(base)], x_all[len(base):]
+    del x_all
+    release_memory()
     classes = [*sorted({t.id for t in themes}), OFF]
     keep = np.array([e.kind != KEYWORD_SEED for e in base], dtype=bool)
     if params.offbrand_topic_ratio > 0:
@@ -559,6 +562,7 @@ def fit_model(themes: Sequence[ThemeConfig], *,
             y += [OFF] * len(bg)
             w += [per_item] * len(bg)
         model = _fit_linear(feat, classes, sp.vstack(rows).tocsr(), y, w, params)
+        release_memory()
     assert model is not None
     model.meta.update({
         "params": params.to_dict(),
@@ -616,6 +620,22 @@ def _offbrand_topics_to_keep(base: Sequence[Example], x: sp.csr_matrix,
         if near >= params.offbrand_topic_min_sim and near >= params.offbrand_topic_ratio * other:
             keep[topics[g]] = False
     return keep
+
+
+def release_memory() -> None:
+    """Hand the heap pages freed by the last step back to the system (glibc keeps them
+    otherwise, and the next step's peak lands on top of them). No-op elsewhere."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None
 
 
 def _offbrand_seeds_to_keep(base: Sequence[Example], x: sp.csr_matrix) -> np.ndarray:

@@ -20,8 +20,9 @@ reading any item):
   items of the on-brand category to make ~10 % of it (3 draws); the model is trained cold
   on that stream and the 20 most relevant items are checked against the set's labels;
 * **labels to target** (unless ``--no-active``): starting cold, 25 labels at a time from
-  the pool chosen either at random or by :func:`trendwatch.ranking.uncertainty.margin`
-  (the items the model is least sure about), macro-F1 of ``theme`` after each batch.
+  the pool chosen at random, by :func:`trendwatch.ranking.uncertainty.margin` (the items
+  the model is least sure about), or half and half ("mixed": uncertainty alone picks
+  near-duplicates of one confusion), macro-F1 of ``theme`` after each batch.
 
 A set missing from the cache is skipped with the command that brings it. Do not tune on
 the reserved sets (AG News, Tribunnews 2018, fastfeedparser's benchmark feeds).
@@ -154,8 +155,14 @@ def labels_to_target(themes: list[ThemeConfig], pool: list[dict[str, Any]],
         else:
             x = model.featuriser.transform([model_norm(pool[i]["text"]) for i in rest])
             unsure = margin(model.proba_matrix(x))
-            chosen += [rest[j] for j in sorted(range(len(rest)), key=lambda j: -unsure[j])
-                       [:batch]]
+            ranked = [rest[j] for j in sorted(range(len(rest)), key=lambda j: -unsure[j])]
+            if strategy == "uncertainty":
+                chosen += ranked[:batch]
+            else:  # "mixed": half the most uncertain, half at random from the rest
+                top = ranked[: batch // 2]
+                taken = set(top)
+                chosen += top + rng.sample([i for i in rest if i not in taken],
+                                           batch - len(top))
     return hit, curve
 
 
@@ -165,7 +172,8 @@ def model_norm(text: str) -> str:
     return normalise(text)
 
 
-def bench_set(name: str, params: TrainParams, *, quick: bool, active: bool) -> None:
+def bench_set(name: str, params: TrainParams, *, quick: bool, active: bool,
+              strategies: tuple[str, ...] = ("uncertainty", "random")) -> None:
     themes, _, rows = load_set(name)
     random.Random(0).shuffle(rows)
     n_test = min(1000, len(rows) // 2)
@@ -186,7 +194,7 @@ def bench_set(name: str, params: TrainParams, *, quick: bool, active: bool) -> N
     p20 = p_at_20(name, themes, test, params, 1 if quick else 3)
     print(f"P@20, mixed stream (~10% {ON_BRAND[name]}, one-theme config, cold): {p20:.2f}")
     if active:
-        for strategy in ("uncertainty", "random"):
+        for strategy in strategies:
             hit, curve = labels_to_target(themes, pool, stream, test, params, strategy,
                                           TARGET_50[name])
             print(f"labels to macro-F1 {TARGET_50[name]} ({strategy}, 25 a batch): "
@@ -199,6 +207,9 @@ def main() -> int:
     ap.add_argument("--sets", default=",".join(ON_BRAND))
     ap.add_argument("--quick", action="store_true", help="one draw per setting")
     ap.add_argument("--no-active", action="store_true", help="skip labels-to-target")
+    ap.add_argument("--strategies", default="uncertainty,mixed,random",
+                    help="label choices for labels-to-target: uncertainty (the 25 most "
+                         "unsure), mixed (12 most unsure + 13 random), random")
     ap.add_argument("--ks", default="0,10,50", help="labels per theme to measure")
     ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                     help="override a TrainParams field (to compare variants)")
@@ -216,7 +227,8 @@ def main() -> int:
             print(f"{name}: not in {CACHE}; run `python benchmarks/get_public_data.py` "
                   "first (skipped)")
             continue
-        bench_set(name, params, quick=args.quick, active=not args.no_active)
+        bench_set(name, params, quick=args.quick, active=not args.no_active,
+                  strategies=tuple(args.strategies.split(",")))
         ran += 1
     print(f"\npeak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0

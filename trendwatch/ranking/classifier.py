@@ -27,7 +27,7 @@ import ctypes
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import accumulate
 from typing import Any
@@ -97,6 +97,14 @@ class TrainParams:
     offbrand_topic_min_sim: float = 0.2
     #: ...and at least this many times its cosine to any other topic (0 = keep all topics).
     offbrand_topic_ratio: float = 2.0
+    #: At cold start (no review labels), give every theme the same intercept, keeping the
+    #: sum of their exp (so P(off) of an item without evidence stays): the intercepts then
+    #: only reflect how many seeds and pseudo-labels a theme happens to have, and the theme
+    #: with most became a sink for items the features say little about (Detik: 37 % of
+    #: all test items went to "selebritas"). Labels are evidence: with them, no change.
+    balance_themes: bool = True
+    #: ...and also when there are labels.
+    balance_with_labels: bool = False
     #: Add the shipped extra seeds for themes whose id they name.
     theme_seeds: bool = True
     #: Self-training rounds after the background round (0 = off).
@@ -531,8 +539,9 @@ def fit_model(themes: Sequence[ThemeConfig], *,
     # (the most confident items per theme) from the model of the round before.
     rounds = (1 + params.self_train_rounds) if stream and (
         params.background or params.self_train_rounds) else 0
+    kinds = {e.kind for e in base}
     model = _fit_linear(feat, classes, x_base, [e.label for e in base],
-                        [e.weight for e in base], params)
+                        [e.weight for e in base], params, kinds)
     pseudo: dict[int, str] = {}
     proba0: np.ndarray | None = None
     for round_ in range(1, rounds + 1):
@@ -561,7 +570,7 @@ def fit_model(themes: Sequence[ThemeConfig], *,
             rows.append(x_stream[bg])
             y += [OFF] * len(bg)
             w += [per_item] * len(bg)
-        model = _fit_linear(feat, classes, sp.vstack(rows).tocsr(), y, w, params)
+        model = _fit_linear(feat, classes, sp.vstack(rows).tocsr(), y, w, params, kinds)
         release_memory()
     assert model is not None
     model.meta.update({
@@ -666,7 +675,9 @@ def _offbrand_seeds_to_keep(base: Sequence[Example], x: sp.csr_matrix) -> np.nda
 
 
 def _fit_linear(feat: Featuriser, classes: list[str], x: sp.csr_matrix, y: list[str],
-                w: list[float], params: TrainParams) -> ThemeModel:
+                w: list[float], params: TrainParams, kinds: Collection[str] = ()
+                ) -> ThemeModel:
+    """Fit the linear layer; ``kinds`` are the example kinds present (seed, label...)."""
     present = sorted(set(y))
     if len(present) == 1:  # cannot happen with OFF + seeds
         raise ValueError("need at least two classes to train")
@@ -684,6 +695,10 @@ def _fit_linear(feat: Featuriser, classes: list[str], x: sp.csr_matrix, y: list[
         i = classes.index(cls)
         coef[i] = coef_p[k]
         intercept[i] = intercept_p[k]
+    themes = [classes.index(c) for c in present if c != OFF]
+    if params.balance_themes and len(themes) > 1 and (
+            params.balance_with_labels or "label" not in kinds):
+        intercept[themes] = np.log(np.mean(np.exp(intercept[themes])))
     return ThemeModel(feat, classes, coef, intercept)
 
 

@@ -167,6 +167,19 @@ def test_generic_off_brand_topics_a_theme_covers_are_left_out():
     assert _offbrand_topics_to_keep(base, x, params).all()
 
 
+def test_cold_start_gives_no_theme_a_head_start(cold_model):
+    # Seed and pseudo-label counts are no evidence of how common a theme is: at cold start
+    # the themes share one intercept (the off-brand class keeps its own).
+    model, _ = cold_model
+    themes = [model.classes.index(t) for t in model.themes]
+    assert np.allclose(model.intercept[themes], model.intercept[themes[0]])
+    # Labels are evidence: with them the intercepts are the fitted ones.
+    labelled = [(text, theme) for theme, text in ON_THEME[:6]] + [(OFF_BRAND[0], None)]
+    model, _, _ = fit_model(CONFIG.themes, labelled=labelled,
+                            unlabelled=[t for _, t in ON_THEME] + OFF_BRAND)
+    assert np.ptp(model.intercept[themes]) > 1e-3
+
+
 def test_evaluate_counts_precision_and_recall():
     rep = evaluate(["a", "a", None, "b"], ["a", None, None, "a"])
     assert rep.per_class["a"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}

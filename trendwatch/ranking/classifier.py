@@ -12,11 +12,14 @@ step measured in ``benchmarks/bench_ranking.py`` (numbers in ``models/README.md`
 2. **Background**: most of the fetched stream is off-brand, so unlabelled items become
    low-weight ``OFF`` examples — except those containing one of a theme's keywords,
    which are too likely to be on-brand to call negative. Shipped generic off-brand seeds
-   (politics, football, crime, prices...) are added too, minus any that mention a theme
-   keyword (so a brand with a football theme keeps its football).
+   (politics, football, crime, prices...) are added too, minus every topic a theme
+   covers and any seed that mentions a theme keyword (so a brand with a football theme
+   keeps its football).
 3. **Self-training**: stream items the first model puts most confidently into a theme are
    added as pseudo-labels of that theme and taken out of the background; then refit.
 4. **Labels** from review verdicts count more than seeds and are never overridden.
+   Without labels, the themes share one intercept (seed counts are no evidence of how
+   common a theme is).
 
 This module imports scikit-learn: import it only where ranking happens.
 """

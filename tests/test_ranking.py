@@ -9,10 +9,18 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from trendwatch.config import RankingWeights, parse_config, starter_text
+from trendwatch.config import RankingWeights, ThemeConfig, parse_config, starter_text
 from trendwatch.errors import ModelError
 from trendwatch.ranking import angles, rising, signals
-from trendwatch.ranking.classifier import OFF, TrainParams, evaluate, fit_model
+from trendwatch.ranking.classifier import (
+    OFF,
+    Featuriser,
+    TrainParams,
+    _offbrand_topics_to_keep,
+    build_examples,
+    evaluate,
+    fit_model,
+)
 from trendwatch.ranking.persist import load_model, save_model, sha256_file
 from trendwatch.ranking.text import content_tokens, key_phrases, normalise
 
@@ -126,6 +134,50 @@ def test_model_without_stream_or_background_still_trains():
                                                               self_train_rounds=0))
     assert model.classes[-1] == OFF
     assert model.predict(["Trailer film horor baru"])[0].theme == "film-industry"
+
+
+def _news_themes():
+    # A newsroom-like brand whose themes ARE generic off-brand topics of the shipped seeds.
+    return parse_config(starter_text()).model_copy(update={"themes": [
+        ThemeConfig(id="politik", name="Politik", description="Pemerintah, DPR, partai, pemilu",
+                    keywords=["pemilu", "DPR", "partai", "menteri", "presiden"],
+                    examples=["DPR setujui anggaran baru", "Partai umumkan calon gubernur"]),
+        ThemeConfig(id="bola", name="Sepak bola", description="Liga, timnas, pertandingan",
+                    keywords=["gol", "liga", "timnas", "pelatih", "klub"],
+                    examples=["Klub ibu kota menang tipis di laga tandang",
+                              "Pelatih timnas panggil tiga pemain muda"]),
+    ]}).themes
+
+
+def test_generic_off_brand_topics_a_theme_covers_are_left_out():
+    # Politics and football seeds would teach a politics/football brand that its own news
+    # is off-brand (public BBC News set: 42 % of on-theme items got a null theme).
+    params = TrainParams()
+    base = build_examples(_news_themes(), [], params)
+    texts = [normalise(e.text) for e in base]
+    _, x = Featuriser.fit(texts, [True] * len(texts))
+    keep = _offbrand_topics_to_keep(base, x, params)
+    dropped = {e.topic for e, k in zip(base, keep, strict=True) if not k}
+    assert {"politics", "sport"} <= dropped
+    assert not dropped & {"crime-disaster", "daily-life", "tech"}
+    # The starter studio has no such theme: every topic stays.
+    base = build_examples(CONFIG.themes, [], params)
+    texts = [normalise(e.text) for e in base]
+    _, x = Featuriser.fit(texts, [True] * len(texts))
+    assert _offbrand_topics_to_keep(base, x, params).all()
+
+
+def test_cold_start_gives_no_theme_a_head_start(cold_model):
+    # Seed and pseudo-label counts are no evidence of how common a theme is: at cold start
+    # the themes share one intercept (the off-brand class keeps its own).
+    model, _ = cold_model
+    themes = [model.classes.index(t) for t in model.themes]
+    assert np.allclose(model.intercept[themes], model.intercept[themes[0]])
+    # Labels are evidence: with them the intercepts are the fitted ones.
+    labelled = [(text, theme) for theme, text in ON_THEME[:6]] + [(OFF_BRAND[0], None)]
+    model, _, _ = fit_model(CONFIG.themes, labelled=labelled,
+                            unlabelled=[t for _, t in ON_THEME] + OFF_BRAND)
+    assert np.ptp(model.intercept[themes]) > 1e-3
 
 
 def test_evaluate_counts_precision_and_recall():

@@ -9,9 +9,8 @@ words' n-gram counts:
     counts(texts) = D @ W
 
 with ``D`` the document × distinct-word count matrix (one split per text) and ``W`` the
-distinct-word × n-gram count matrix (each distinct word analysed once, by
-:func:`char_wb_ngrams`, a copy of scikit-learn's analyzer: importing scikit-learn for it
-cost ~46 MB of memory). Words repeat heavily across headlines, so ``W`` is small and the product
+distinct-word × n-gram count matrix (each distinct word analysed once, by scikit-learn's
+own analyzer). Words repeat heavily across headlines, so ``W`` is small and the product
 runs in scipy's C code. The result is the same matrix, to the last count, as the
 vectorizer's (``tests/test_ranking.py`` compares them).
 """
@@ -22,25 +21,11 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
 
 
-def char_wb_ngrams(word: str, ngram_range: tuple[int, int]) -> list[str]:
-    """The char n-grams of one word padded with a space on each side, exactly as
-    scikit-learn's ``char_wb`` analyzer cuts them (a word shorter than n gives itself,
-    padded, once)."""
-    lo, hi = ngram_range
-    w = f" {word} "
-    size = len(w)
-    out: list[str] = []
-    for n in range(lo, hi + 1):
-        offset = 0
-        out.append(w[:n])
-        while offset + n < size:
-            offset += 1
-            out.append(w[offset:offset + n])
-        if offset == 0:  # the padded word is shorter than n: counted once only
-            break
-    return out
+def _identity(text: str) -> str:
+    return text
 
 
 class CharWBCounter:
@@ -56,9 +41,11 @@ class CharWBCounter:
     def __init__(self, ngram_range: tuple[int, int],
                  vocabulary: dict[str, int] | None = None) -> None:
         self.ngram_range = ngram_range
-        # The n-gram cutting copies scikit-learn's, so the edge cases (words shorter
-        # than n, the padding spaces) are exactly its own (tests/test_fast_paths.py).
-        self._analyze = lambda word: char_wb_ngrams(word, ngram_range)
+        # scikit-learn's analyzer does the n-gram cutting, so the edge cases (words shorter
+        # than n, the padding spaces) are exactly its own.
+        self._analyze = CountVectorizer(preprocessor=_identity, lowercase=False,
+                                        analyzer="char_wb",
+                                        ngram_range=ngram_range).build_analyzer()
         self.vocabulary_: dict[str, int] = dict(vocabulary or {})
 
     def get_feature_names_out(self) -> np.ndarray:

@@ -37,6 +37,9 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from ..config import ThemeConfig
 from . import seeds as shipped_seeds
@@ -44,9 +47,7 @@ from .char_ngrams import CharWBCounter
 from .pretrained import NAME as PRETRAINED_NAME
 from .pretrained import StaticEmbedder, available
 from .pretrained import load as load_pretrained
-from .softmax import fit_softmax
 from .text import NORMALISER_VERSION, STOPWORDS, item_text, normalise
-from .word_ngrams import WordCounter
 
 #: The class of items that serve no theme.
 OFF = "_off"
@@ -130,10 +131,10 @@ class TrainParams:
     #: Pretrained embeddings appended to the n-gram features (:mod:`.pretrained`; "" =
     #: none). Used when the package that ships them is installed.
     pretrained: str = PRETRAINED_NAME
-    #: Length of the pretrained block relative to the n-gram block (both unit length). 0.5
-    #: since the Indonesian word vectors (first build): at 1.0 the Detik cold start left 59 %
-    #: of items without a theme, at 0.5 0.4 % (benchmarks/bench_public.py, pretrained.py).
-    pretrained_weight: float = 0.5
+    #: Length of the pretrained block relative to the n-gram block (both unit length).
+    #: Measured together on the public sets and the brand sanity set (models/README.md):
+    #: 1.0 leaves Indonesian items without a theme, 0.5 costs the brand set 0.07 macro-F1.
+    pretrained_weight: float = 0.75
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -166,9 +167,15 @@ class Prediction:
 # -- features ---------------------------------------------------------------------------
 
 
-def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> WordCounter:
-    # Texts arrive normalised (once, for both vectorizers); tokens are 2+ letter words.
-    return WordCounter(WORD_NGRAMS, vocabulary)
+def _identity(text: str) -> str:
+    return text
+
+
+def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> CountVectorizer:
+    # Texts arrive normalised (once, for both vectorizers); the pattern keeps 2+ letter words.
+    return CountVectorizer(preprocessor=_identity, lowercase=False, ngram_range=WORD_NGRAMS,
+                           token_pattern=r"(?u)\b\w\w+\b", vocabulary=vocabulary,
+                           dtype=np.float32)
 
 
 def _char_vectorizer(vocabulary: dict[str, int] | None = None) -> CharWBCounter:
@@ -284,7 +291,7 @@ class Featuriser:
         feat = cls(names[word_cols].tolist(), names[char_cols].tolist(), idf)
         return feat, feat._weight(counts[:, cols].tocsr())
 
-    def transform(self, texts: Sequence[str], chunk: int = 2000) -> sp.csr_matrix:
+    def transform(self, texts: Sequence[str], chunk: int = 1000) -> sp.csr_matrix:
         """The feature matrix of texts already normalised by :func:`~.text.normalise`
         (in chunks, so the intermediate count matrices stay small)."""
         if len(texts) > chunk:
@@ -520,7 +527,7 @@ def fit_model(themes: Sequence[ThemeConfig], *,
     feat, x_all = Featuriser.fit(texts, [True] * len(base) + [False] * len(stream),
                                  min_df=params.min_df, max_features=params.max_features,
                                  dense=dense, dense_weight=params.pretrained_weight)
-    x_base, x_stream = x_all[: len(base)], x_all[len(base):]
+    x_base, x_stream = _split_rows(x_all, len(base))
     del x_all
     release_memory()
     classes = [*sorted({t.id for t in themes}), OFF]
@@ -638,6 +645,16 @@ def _offbrand_topics_to_keep(base: Sequence[Example], x: sp.csr_matrix,
     return keep
 
 
+def _split_rows(x: sp.csr_matrix, n: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The first ``n`` rows (a copy: the few seeds) and the rest as a matrix that shares
+    ``x``'s arrays. Slicing would copy the stream's rows, and that copy, next to the
+    whole matrix, was the ranking process's peak (benchmarks/bench_public_speed.py)."""
+    start = int(x.indptr[n])
+    rest = sp.csr_matrix((x.data[start:], x.indices[start:], x.indptr[n:] - start),
+                         shape=(x.shape[0] - n, x.shape[1]), copy=False)
+    return x[:n], rest
+
+
 def release_memory() -> None:
     """Hand the heap pages freed by the last step back to the system (glibc keeps them
     otherwise, and the next step's peak lands on top of them). No-op elsewhere."""
@@ -688,20 +705,25 @@ def _fit_linear(feat: Featuriser, classes: list[str], x: sp.csr_matrix, y: list[
     present = sorted(set(y))
     if len(present) == 1:  # cannot happen with OFF + seeds
         raise ValueError("need at least two classes to train")
-    index = {c: i for i, c in enumerate(present)}
-    # Two classes: a softmax with C/2 has the same optimum as a binary logistic regression
-    # with C whose weights are split ±half between the classes (what 0.1.0 stored).
-    C = params.C / 2 if len(present) == 2 else params.C
-    coef_p, intercept_p = fit_softmax(x, np.array([index[c] for c in y]), np.asarray(w),
-                                      len(present), C=C, max_iter=300, tol=1e-4)
+    # One BLAS thread: the solver's vector updates are too small to gain from OpenBLAS's
+    # threads, which spin and took more than half the CPU of a training run on two cores.
+    with threadpool_limits(limits=1, user_api="blas"):
+        clf = LogisticRegression(C=params.C, max_iter=300, tol=1e-3, solver="saga",
+                                 random_state=0)
+        clf.fit(x, y, sample_weight=np.asarray(w))
     # Classes with no example at all (a theme with nothing but an id) get a very negative
     # intercept, so the stored model always has every configured theme.
     coef = np.zeros((len(classes), feat.n_features), dtype=np.float32)
     intercept = np.full(len(classes), -30.0)
-    for k, cls in enumerate(present):
+    for k, cls in enumerate(clf.classes_):
         i = classes.index(cls)
-        coef[i] = coef_p[k]
-        intercept[i] = intercept_p[k]
+        if len(clf.classes_) == 2:  # binary: scikit-learn keeps one row for the second class
+            sign = 1.0 if k == 1 else -1.0
+            coef[i] = sign * clf.coef_[0] / 2
+            intercept[i] = sign * clf.intercept_[0] / 2
+        else:
+            coef[i] = clf.coef_[k]
+            intercept[i] = clf.intercept_[k]
     themes = [classes.index(c) for c in present if c != OFF]
     if params.balance_themes and len(themes) > 1 and (
             params.balance_with_labels or "label" not in kinds):

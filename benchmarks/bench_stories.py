@@ -3,6 +3,8 @@
     python benchmarks/get_stories_data.py --from PATH_OR_URL   # once (see its docstring)
     python benchmarks/bench_stories.py [--limit N] [--sweep] [--cost-items 100000]
     python benchmarks/bench_stories.py --judged dev|test [--sweep] [--errors] --no-cost
+    python benchmarks/bench_stories.py --judged dev --no-cost --semantic 0:0.55:0.74:0.35:2
+    python benchmarks/bench_stories.py --semantic-cost
 
 **Quality.** Real headlines of many outlets over the same days (the UCI News Aggregator data
 set: publisher, time seen, and the aggregator's story id for each headline) are stored in
@@ -22,6 +24,22 @@ for): two disjoint samples of 320 of those headlines, drawn by ``story_sample.py
 judged by reading them (``story_judgements/*.csv``: rule and labels). The whole stream is
 stored as above and every pair of the sample's items is scored by the judged events. Tune
 on dev only; test is for reporting.
+
+**Static word vectors** (``--judged dev --semantic WEIGHT:THRESHOLD[:RESCUE_EMB:RESCUE_LEX:
+RESCUE_SHARED]``, repeatable; ``--fit-weight``): does the cosine of mean token vectors (the
+embeddings that ship in the ``wordllama`` wheel, read by ``trendwatch.ranking.pretrained``)
+raise recall at precision >= 0.95? Candidates still come from the lexical index; a candidate
+joins at ``(1 - WEIGHT) * lexical + WEIGHT * embedding >= THRESHOLD`` (story centroids
+likewise, against the story's mean vector), or is rescued when it shares RESCUE_SHARED
+words, lexical >= RESCUE_LEX and embedding >= RESCUE_EMB. Measured (issue 13, Nov 2026):
+mixing never helped (weight 0.2-0.5: precision 0.94-0.96 at recall 0.21-0.32 against the
+lexical 0.960 / 0.307); rescuing did on dev (``0:0.55:0.74:0.35:2``: 0.953 / 0.370;
+``0:0.55:0.8:0.3:1``: 0.960 / 0.342) but not on test (``0:0.55:0.74:0.35:2``: precision
+0.915 -> 0.884, recall 0.273 -> 0.311), so stories do not use the vectors. Alone, pairwise,
+the vectors separate events worse than the words do (dev: precision 0.96 at 12% of the
+same-event pairs). ``--semantic-cost`` measures what they would add to the storing process
+(RSS of scipy + tokenizers + the vectors, a 10k-title window; embedding time per item), and
+``--semantic`` with the cost part runs the cost benchmark with them.
 
 **Cost.** ``--cost-items`` synthetic rows (default 100,000, 30 days, 40 sources, words from
 a 5,000-word vocabulary with Zipf frequencies) are stored, then 2,000 new items are
@@ -155,10 +173,20 @@ def judged(args: argparse.Namespace) -> None:
           f"{len(ids) * (len(ids) - 1) // 2:,}; clustered within the whole stream of "
           f"{len(rows):,}")
     grid = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6] if args.sweep else [args.threshold]
-    runs = [("exact URL/title keys only (0.1)", 0.0, True)] + [
-        (f"threshold {th:.2f}", th, False) for th in grid]
-    for name, th, exact in runs:
-        found, elapsed = cluster(rows, th, exact)
+    runs: list[tuple[str, float, bool, Semantic | None]] = [
+        ("exact URL/title keys only (0.1)", 0.0, True, None)] + [
+        (f"threshold {th:.2f}", th, False, None) for th in grid]
+    if args.semantic:
+        runs = runs[:1] + [(f"threshold {th:.2f}", th, False, None) for th in
+                           [args.threshold]] + semantic_runs(args, rows)
+    for name, th, exact, sem in runs:
+        if sem is not None:
+            sem.install()
+        try:
+            found, elapsed = cluster(rows, th, exact)
+        finally:
+            if sem is not None:
+                sem.uninstall()
         pred = [found[i] for i in ids]
         p, rc, together, _ = pairwise([truth[i] for i in ids], pred)
         f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
@@ -166,6 +194,28 @@ def judged(args: argparse.Namespace) -> None:
               f"({together:,} pairs joined; whole stream stored in {elapsed:.1f}s)")
         if args.errors and not exact:
             show_errors(ids, truth, pred, by_id)
+
+
+def semantic_runs(args: argparse.Namespace, rows: list[dict[str, str]]
+                  ) -> list[tuple[str, float, bool, Semantic | None]]:
+    """The ``--semantic`` settings to try: ``WEIGHT:THRESHOLD[:RESCUE_EMB:RESCUE_LEX:
+    RESCUE_SHARED]`` each."""
+    from trendwatch.ranking import pretrained
+
+    if not pretrained.available():
+        print("  semantic: skipped, the 'wordllama' package is not installed")
+        return []
+    out: list[tuple[str, float, bool, Semantic | None]] = []
+    for spec in args.semantic:
+        parts = [float(x) for x in spec.split(":")]
+        weight, th = parts[0], parts[1]
+        rescue_emb, rescue_lex, shared = (parts[2:5] + [2.0, 0.0, 1.0][len(parts) - 2:])[:3]
+        if rescue_emb > 1:  # no rescue: candidates as the lexical method finds them
+            shared = stories.MIN_SHARED
+        sem = Semantic(weight, rescue_emb, rescue_lex, int(shared), args.fit_weight)
+        sem.prepare([r["TITLE"] for r in rows])
+        out.append((f"threshold {th:.2f}, {sem.describe()}", th, False, sem))
+    return out
 
 
 def show_errors(ids: list[str], truth: dict[str, str], pred: list[str],
@@ -220,6 +270,184 @@ def minhash_baseline(rows: list[dict[str, str]], thresholds: list[float]) -> Non
               "no storage)")
 
 
+# -- semantic similarity (experiment: --semantic) ----------------------------------------
+
+
+class Semantic:
+    """A story index that adds the cosine of mean token vectors (the static embeddings
+    that ship in the ``wordllama`` wheel, ``trendwatch.ranking.pretrained``) to the lexical
+    similarity, candidates still from the lexical index (bounded work per item).
+
+    A candidate item (or story centroid) joins at ``(1 - weight) * lexical + weight *
+    embedding >= threshold`` when it shares ``stories.MIN_SHARED`` words, or is *rescued*
+    when it shares at least ``rescue_shared`` words, lexical >= ``rescue_lex`` and
+    embedding >= ``rescue_emb`` (off unless ``rescue_emb`` <= 1)."""
+
+    def __init__(self, weight: float, rescue_emb: float, rescue_lex: float,
+                 rescue_shared: int, fit_weight: bool) -> None:
+        from trendwatch.ranking import pretrained
+
+        self.weight, self.rescue_emb, self.rescue_lex = weight, rescue_emb, rescue_lex
+        self.rescue_shared, self.fit_weight = rescue_shared, fit_weight
+        self.embedder = pretrained.load()
+        self.by_title: dict[str, object] = {}
+        self.by_id: dict[int, object] = {}
+
+    def describe(self) -> str:
+        out = f"embedding weight {self.weight:.2f}"
+        if self.rescue_emb <= 1:
+            out += (f", rescue at >= {self.rescue_shared} shared word(s), lexical >= "
+                    f"{self.rescue_lex:.2f}, embedding >= {self.rescue_emb:.2f}")
+        return out + (", language-fit weighted" if self.fit_weight else "")
+
+    def prepare(self, titles: list[str]) -> None:
+        todo = sorted({t for t in titles if t not in self.by_title})
+        for t, v in zip(todo, self.embedder.embed(todo, fit_weight=self.fit_weight),
+                        strict=True):
+            self.by_title[t] = v
+
+    def vec(self, title: str | None):  # type: ignore[no-untyped-def]
+        title = title or ""
+        if title not in self.by_title:
+            self.prepare([title])
+        return self.by_title[title]
+
+    def install(self) -> None:
+        """Make ``stories`` use this (until :meth:`uninstall`)."""
+        sem = self
+        base = stories.StoryIndex
+        self._saved = (base, ingest.stories_assign)
+
+        class SemanticIndex(base):  # type: ignore[misc, valid-type]
+            def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+                super().__init__(*args, **kwargs)
+                self.vecs: dict[int, object] = {}
+                self.story_vecs: dict[int, object] = {}
+
+            def add(self, item_id, at, story, item_terms, title):  # type: ignore[no-untyped-def]
+                super().add(item_id, at, story, item_terms, title)
+                v = sem.vec(title)
+                self.vecs[item_id] = v
+                self.story_vecs[story] = self.story_vecs.get(story, 0) + v
+
+            def similar(self, item_terms, at, exclude, idf, norm, gen):  # type: ignore[no-untyped-def]
+                mine = sem.by_id.get(exclude)
+                saved = stories.MIN_SHARED
+                stories.MIN_SHARED = min(saved, sem.rescue_shared)
+                try:
+                    found = super().similar(item_terms, at, exclude, idf, norm, gen)
+                finally:
+                    stories.MIN_SHARED = saved
+                out = []
+                for lex, entry in found:
+                    emb = float(mine @ self.vecs[entry.item_id]) if mine is not None else 0.0
+                    shared = sum(1 for t in item_terms if t in entry.terms)
+                    rescued = (shared >= sem.rescue_shared and lex >= sem.rescue_lex
+                               and emb >= sem.rescue_emb)
+                    if shared < saved and not rescued:
+                        continue  # found only because the rescue looks at fewer words
+                    score = (1 - sem.weight) * lex + sem.weight * emb
+                    if rescued:
+                        score = max(score, stories.THRESHOLD + 1e-6 * emb)
+                    out.append((score, entry))
+                out.sort(key=lambda p: (-p[0], p[1].item_id))
+                return out
+
+            def best_story(self, item_terms, at, exclude=None, skip=frozenset()):  # type: ignore[no-untyped-def]
+                mine = sem.by_id.get(exclude)
+                w = sem.weight
+                if not w or mine is None:
+                    return super().best_story(item_terms, at, exclude, skip)
+                # centroid similarity mixed with the cosine to the story's mean vector
+                found = super().best_story(item_terms, at, exclude, skip)
+                out = []
+                import numpy as np
+                for sim, entry in found:
+                    sv = self.story_vecs.get(entry.story)
+                    if self.sizes.get(entry.story, 0) > 1 and sv is not None:
+                        n = float(np.linalg.norm(sv)) or 1.0
+                        centroid = self._centroid_lex(item_terms, entry.story)
+                        sim = max(sim, (1 - w) * centroid + w * float(mine @ sv) / n)
+                    out.append((sim, entry))
+                return sorted(out, key=lambda p: (-p[0], p[1].item_id))
+
+            def _centroid_lex(self, item_terms, story):  # type: ignore[no-untyped-def]
+                import math
+                centroid = self.centroids.get(story)
+                if not centroid:
+                    return 0.0
+                idf = self.idf_map(item_terms)
+                norm = math.sqrt(sum((v * idf[t]) ** 2 for t, v in item_terms.items()))
+                shared = [t for t in item_terms if t in centroid]
+                if len(shared) < stories.MIN_SHARED:
+                    return 0.0
+                dot = sum(item_terms[t] * centroid[t] * idf[t] ** 2 for t in shared)
+                cn = self._norm(centroid)
+                return dot / (norm * cn) if norm and cn else 0.0
+
+        real_assign = ingest.stories_assign
+
+        def assign(db, items, now=None):  # type: ignore[no-untyped-def]
+            for item in items:
+                sem.by_id[item.item_id] = sem.vec(item.title)
+            return real_assign(db, items, now)
+
+        stories.StoryIndex = SemanticIndex  # type: ignore[misc]
+        ingest.stories_assign = assign
+
+    def uninstall(self) -> None:
+        stories.StoryIndex, ingest.stories_assign = self._saved  # type: ignore[misc]
+        self.by_id.clear()
+
+
+def semantic_cost(args: argparse.Namespace) -> None:
+    """What ``--semantic`` would add to the storing process: peak RSS of importing
+    ``trendwatch.ranking.pretrained``, loading the vectors and embedding a window of
+    ``--window-items`` titles (the window at 100k stored items over 30 days is ~10k), and
+    the time to embed new titles in batches of 50 (as feeds bring them)."""
+    import resource
+
+    import numpy as np
+
+    def peak() -> float:  # MiB (ru_maxrss is KiB on Linux)
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    titles = ([r["TITLE"] for r in load(None)] if DATA.exists() else
+              [r["title"] for r in synthetic(args.window_items, datetime(2026, 10, 1,
+                                                                          tzinfo=UTC), 1,
+                                             random.Random(13))])
+    window = (titles * (args.window_items // len(titles) + 1))[:args.window_items]
+    before = peak()
+    before_mods = set(sys.modules)
+    from trendwatch.ranking import pretrained
+
+    if not pretrained.available():
+        print("semantic cost: skipped, the 'wordllama' package is not installed")
+        return
+    t = time.perf_counter()
+    embedder = pretrained.load()
+    loaded = time.perf_counter() - t
+    after_load = peak()
+    t = time.perf_counter()
+    vecs = np.concatenate([embedder.embed(window[b:b + 1000])  # as a loader would
+                           for b in range(0, len(window), 1000)])
+    window_s = time.perf_counter() - t
+    after_window = peak()
+    fresh = titles[:2000]
+    t = time.perf_counter()
+    for b in range(0, len(fresh), 50):
+        embedder.embed(fresh[b:b + 50])
+    per_item = (time.perf_counter() - t) / len(fresh) * 1000
+    heavy = sorted({m.split(".")[0] for m in set(sys.modules) - before_mods}
+                   & {"scipy", "sklearn", "tokenizers", "safetensors"})
+    print(f"semantic cost: process peak RSS {before:.0f} MiB with trendwatch's storing "
+          f"modules; +{after_load - before:.0f} MiB importing pretrained ({', '.join(heavy)}) "
+          f"and loading the vectors ({loaded:.2f}s), +{after_window - after_load:.0f} MiB "
+          f"embedding a window of {len(window):,} titles ({window_s:.2f}s, kept as float32: "
+          f"{vecs.nbytes / 2**20:.1f} MiB); embedding new titles in batches of 50: "
+          f"{per_item:.3f} ms per item (before any similarity)")
+
+
 WORDS_N = 5000
 
 
@@ -254,6 +482,11 @@ def cost(args: argparse.Namespace) -> None:
         now = start + timedelta(days=days)
         stories.THRESHOLD = args.threshold
         stories.forget_indexes()
+        sem = semantic_runs(args, [])[0][3] if args.semantic else None
+        if sem is not None:
+            sem.prepare([r["title"] for r in rows])  # a loader would embed in batches
+            sem.install()
+            print(f"cost with {sem.describe()} (each title embedded alone)")
         tracemalloc.start()
         t = time.perf_counter()
         with store.write() as db:
@@ -267,7 +500,7 @@ def cost(args: argparse.Namespace) -> None:
         fresh = synthetic(2000, now, 1, rng)
         per_batch = []
         assign_time = [0.0]
-        real_assign = stories.assign
+        real_assign = ingest.stories_assign  # stories.assign, or --semantic's wrapper
 
         def timed_assign(*a, **kw):  # type: ignore[no-untyped-def]
             t0 = time.perf_counter()
@@ -286,6 +519,8 @@ def cost(args: argparse.Namespace) -> None:
                 save_items(db, f"source-{b % 40}", items, at)
                 per_batch.append((time.perf_counter() - t) / len(items))
         ingest.stories_assign = real_assign
+        if sem is not None:
+            sem.uninstall()
         store.close()
     med = statistics.median(per_batch) * 1000
     print(f"  save_items per new item, batches of 50: median {med:.3f} ms "
@@ -362,6 +597,16 @@ def main() -> int:
                         help="score against a hand-judged sample instead of the aggregator")
     parser.add_argument("--errors", action="store_true",
                         help="with --judged: list wrong and missed joins")
+    parser.add_argument("--semantic", action="append", default=[],
+                        metavar="WEIGHT:THRESHOLD[:RESCUE_EMB:RESCUE_LEX:RESCUE_SHARED]",
+                        help="with --judged: also try joining by lexical similarity mixed "
+                             "with the cosine of mean static word vectors (wordllama), "
+                             "repeatable")
+    parser.add_argument("--semantic-cost", action="store_true",
+                        help="memory and time --semantic would add to the storing process")
+    parser.add_argument("--window-items", type=int, default=10_000)
+    parser.add_argument("--fit-weight", action="store_true",
+                        help="with --semantic: scale vectors by the embedder's language fit")
     parser.add_argument("--corpus-cost", action="store_true",
                         help="CPU cost of clustering when storing the bench_fetch corpus")
     parser.add_argument("--repeat", type=int, default=3)
@@ -375,6 +620,9 @@ def main() -> int:
         setattr(stories, name, type(getattr(stories, name))(value))
     if args.corpus_cost:
         corpus_cost(args)
+        return 0
+    if args.semantic_cost:
+        semantic_cost(args)
         return 0
     if args.judged:
         judged(args)

@@ -705,11 +705,14 @@ def _fit_linear(feat: Featuriser, classes: list[str], x: sp.csr_matrix, y: list[
     present = sorted(set(y))
     if len(present) == 1:  # cannot happen with OFF + seeds
         raise ValueError("need at least two classes to train")
-    # One BLAS thread: the solver's vector updates are too small to gain from OpenBLAS's
-    # threads, which spin and took more than half the CPU of a training run on two cores.
+    # newton-cg, not the default lbfgs: L-BFGS keeps ~25 vectors of all the weights (6
+    # classes x 40k features: ~50 MB, the ranking process's peak); newton-cg keeps a few
+    # and converges in fewer passes (saga kept little too but did not converge in 300
+    # epochs). One BLAS thread: the solver's vector updates are too small to gain from
+    # OpenBLAS's threads, which spin and took more than half the CPU of a training run on
+    # two cores. benchmarks/bench_public_speed.py: peak 290 -> 245 MB, same quality.
     with threadpool_limits(limits=1, user_api="blas"):
-        clf = LogisticRegression(C=params.C, max_iter=300, tol=1e-3, solver="saga",
-                                 random_state=0)
+        clf = LogisticRegression(C=params.C, max_iter=300, tol=1e-3, solver="newton-cg")
         clf.fit(x, y, sample_weight=np.asarray(w))
     # Classes with no example at all (a theme with nothing but an id) get a very negative
     # intercept, so the stored model always has every configured theme.

@@ -303,8 +303,12 @@ def test_end_to_end_items_to_build_daily_list_to_cli(tmp_path, write_config, tim
         assert r["list_date"] == "2026-11-30" and r["status"] == "new"
     themes = {r["title"]: r["theme"] for r in rows}
     assert themes["Kampanye iklan Ramadan agensi lokal viral di TikTok"] == "advertising"
-    assert themes["Review lensa anamorphic baru untuk pembuat film indie"] == \
+    assert themes["Teknik color grading sinematik untuk video pendek dengan kamera murah"] == \
         "behind-the-scenes"
+    # "Review lensa anamorphic baru untuk pembuat film indie" names a keyword of each of two
+    # themes (lensa, film): either is a fair call, so it is only required to be on-brand.
+    assert themes["Review lensa anamorphic baru untuk pembuat film indie"] in {
+        "behind-the-scenes", "film-industry"}
 
 
 def test_after_midnight_people_see_the_last_list_scripts_get_the_day(tmp_path, write_config,

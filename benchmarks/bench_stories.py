@@ -537,7 +537,9 @@ def corpus_cost(args: argparse.Namespace) -> None:
     wall times drift by a third. Compare with the CPU of a cold ``run --once``
     (``benchmarks/story_cost/``) for the share clustering adds."""
     sys.path.insert(0, str(Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).parent / "story_cost"))
     from _corpus import make_corpus
+    from exact_keys import exact_keys_only
 
     from trendwatch.api import Response
     from trendwatch.feeds import parse_feed
@@ -550,25 +552,9 @@ def corpus_cost(args: argparse.Namespace) -> None:
     n = sum(len(items) for _, items in parsed)
     real = ingest.stories_assign
 
-    def exact_only(db, items, now=None):  # type: ignore[no-untyped-def]
-        """What stories had before issue 13: an exact key's story, else the item's own."""
-        out, pending, started = [], {}, []
-        for item in items:
-            story = item.story
-            if story is None and item.same_as is not None:
-                story = pending.get(item.same_as)
-            if story is None:
-                story = item.item_id
-                started.append((story, iso(item.seen_at)))
-            pending[item.item_id] = story
-            out.append(story)
-        db.conn.executemany("insert or ignore into stories (id, first_seen_at, updated_at) "
-                            "values (?, ?, ?)", [(s, seen, seen) for s, seen in started])
-        return out
-
     best: dict[str, float] = {}
     for _ in range(args.repeat):
-        for name, assign in (("with clustering", real), ("exact keys only", exact_only)):
+        for name, assign in (("with clustering", real), ("exact keys only", exact_keys_only)):
             stories.forget_indexes()
             ingest.stories_assign = assign
             with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "s.db") as store:

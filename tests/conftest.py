@@ -112,3 +112,23 @@ def cli():
         return runner.invoke(group, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every way out to the network refuses, and the pretrained vectors are loaded again
+    inside the test (their loader caches), so what runs here runs offline."""
+    import socket
+
+    from trendwatch.ranking import pretrained
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access with sockets blocked")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    pretrained.load.cache_clear()
+    yield
+    pretrained.load.cache_clear()

@@ -4,7 +4,6 @@ vectors, loaded from the installed files with sockets blocked, honest metadata."
 from __future__ import annotations
 
 import json
-import socket
 
 import numpy as np
 import pytest
@@ -13,20 +12,6 @@ from trendwatch.errors import ModelError
 from trendwatch.ranking import pretrained
 
 pytestmark = pytest.mark.skipif(not pretrained.available(), reason="wordllama not installed")
-
-
-@pytest.fixture()
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access while loading pretrained vectors")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    pretrained.load.cache_clear()
-    yield
-    pretrained.load.cache_clear()
 
 
 def _cos(e: pretrained.StaticEmbedder, a: str, b: str) -> float:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import statistics
 from pathlib import Path
 
@@ -93,15 +92,8 @@ def _lang_of(text: str) -> str:
     return "id" if len(words & id_words) >= 1 and not {"the", "a", "of"} & words else "en"
 
 
-def test_ranking_makes_no_network_access(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access during ranking")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    pretrained.load.cache_clear()  # load the shipped embeddings again, sockets blocked
+def test_ranking_makes_no_network_access(no_network):
+    # no_network (conftest): sockets refuse, and the shipped embeddings load again here
     stream = _stream(0.3, n=60)
     model, _, _ = fit_model(CONFIG.themes, unlabelled=[r["title"] for r in stream])
     assert model.meta["pretrained"] == pretrained.NAME

@@ -28,27 +28,12 @@ MODE = os.environ.get("TRENDWATCH_STORY_COST")
 if MODE:
     try:
         from trendwatch import ingest
-        from trendwatch.store import iso
     except ImportError:  # not the trendwatch environment
         ingest = None
     if ingest is not None and MODE == "off":
-        def _exact_keys_only(db, items, now=None):  # type: ignore[no-untyped-def]
-            out, pending, started = [], {}, []
-            for item in items:
-                story = item.story
-                if story is None and item.same_as is not None:
-                    story = pending.get(item.same_as)
-                if story is None:
-                    story = item.item_id
-                    started.append((story, iso(item.seen_at)))
-                pending[item.item_id] = story
-                out.append(story)
-            db.conn.executemany("insert or ignore into stories (id, first_seen_at, "
-                                "updated_at) values (?, ?, ?)",
-                                [(s, seen, seen) for s, seen in started])
-            return out
+        from exact_keys import exact_keys_only
 
-        ingest.stories_assign = _exact_keys_only
+        ingest.stories_assign = exact_keys_only
     elif ingest is not None:
         spent = [0.0, 0]
         real = ingest.stories_assign

@@ -63,6 +63,8 @@ class CharWBCounter:
         for new, name in enumerate(names):
             order[vocab[name]] = new
         w = sp.csr_matrix((w.data, order[w.indices], w.indptr), shape=w.shape)
+        # Every n-gram of the stream before pruning: one dict of them at a time (memory).
+        del vocab
         self.vocabulary_ = {name: i for i, name in enumerate(names)}
         return self._product(d, w)
 

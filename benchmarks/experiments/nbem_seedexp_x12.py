@@ -111,7 +111,67 @@ def nb_em(themes: Sequence[ThemeConfig], labelled: Sequence[tuple[str, str | Non
         nb = MultinomialNB(alpha=ARGS.nb_alpha, fit_prior=ARGS.nb_prior)
         nb.fit(x, y, sample_weight=w)
         post = nb.predict_proba(xu)
-    return post
+    terms = vec.get_feature_names_out()[keep]
+    df_stream = np.asarray((xu > 0).sum(axis=0)).ravel()
+    _NB_WORDS.update(terms=terms, logp=nb.feature_log_prob_, df=df_stream, ids=ids)
+    # The joint log-likelihood, so a caller can temper the (nearly 0/1) posteriors.
+    return nb.predict_joint_log_proba(xu)
+
+
+#: The last NB-EM's vocabulary, P(word | theme) and stream document frequencies (for the
+#: "expand-nb" variant).
+_NB_WORDS: dict[str, Any] = {}
+
+
+def expand_themes_nb(themes: Sequence[ThemeConfig]) -> list[ThemeConfig]:
+    """Each theme's keywords + the ``--expand-n`` words NB-EM finds most typical of it:
+    highest log P(w | theme) - log max P(w | other theme), in >= 5 stream items."""
+    terms, logp, df, ids = (_NB_WORDS[k] for k in ("terms", "logp", "df", "ids"))
+    all_kw = {w for t in themes for k in t.keywords for w in normalise(k).split()}
+    out = []
+    for t in themes:
+        if t.id not in ids or len(ids) < 2:
+            out.append(t)
+            continue
+        c = ids.index(t.id)
+        others = np.delete(logp, c, axis=0).max(axis=0)
+        score = logp[c] - others
+        order = np.argsort(-score)
+        new = []
+        for j in order:
+            w = str(terms[j])
+            if df[j] < 5 or w in STOPWORDS or w in all_kw or w.isdigit() or len(w) < 3:
+                continue
+            new.append(w)
+            if len(new) >= ARGS.expand_n:
+                break
+        if ARGS.verbose:
+            print(f"    expand-nb {t.id}: {', '.join(new)}")
+        out.append(t.model_copy(update={"keywords": [*t.keywords, *new]}))
+    return out
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def tempered(jll: np.ndarray, target: np.ndarray | None) -> np.ndarray:
+    """softmax(jll / T), T chosen (bisection on log T) so the mean top probability equals
+    that of ``target`` (the model's theme-conditional probabilities of the same items):
+    NB's posteriors are nearly 0/1 and would otherwise decide every average alone."""
+    if target is None or ARGS.nb_temp != "match":
+        return softmax(jll / (1.0 if target is None else float(ARGS.nb_temp)))
+    want = float(target.max(axis=1).mean())
+    lo, hi = 0.0, 8.0  # log T
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if softmax(jll / math.exp(mid)).max(axis=1).mean() > want:
+            lo = mid
+        else:
+            hi = mid
+    return softmax(jll / math.exp((lo + hi) / 2))
 
 
 def theme_conditional(proba: np.ndarray, classes: list[str], ids: list[str]) -> np.ndarray:
@@ -165,7 +225,8 @@ def _patched_pseudo(model, proba, params, n_stream):  # type: ignore[no-untyped-
     ids = _NB_FOR_STREAM["ids"]
     off = model.classes.index(OFF)
     rel = 1.0 - proba[:, off]
-    mixed = 0.5 * theme_conditional(proba, model.classes, ids) + 0.5 * post
+    cond = theme_conditional(proba, model.classes, ids)
+    mixed = 0.5 * cond + 0.5 * tempered(post, cond)
     new = np.zeros_like(proba)
     new[:, off] = proba[:, off]
     for j, tid in enumerate(ids):
@@ -187,11 +248,14 @@ class Fitted:
         self.stream = list(stream)
         self.post = None
         self.model = None
-        if variant == "nb" or variant in ("avg", "pseudo", "both", "expand+pseudo"):
+        if variant == "nb" or variant in ("avg", "pseudo", "both", "expand+pseudo",
+                                          "expand-nb"):
             self.post = nb_em(themes, labelled, stream)
         if variant == "nb":
             return
-        if variant.startswith("expand"):
+        if variant == "expand-nb":
+            themes = expand_themes_nb(themes)
+        elif variant.startswith("expand"):
             themes = expand_themes(themes, stream)
         clf_mod._pseudo_labels = (_patched_pseudo if variant in ("pseudo", "both",
                                                                  "expand+pseudo")
@@ -210,7 +274,7 @@ class Fitted:
         index = {s: i for i, s in enumerate(self.stream)}
         rows = [index[t] for t in texts]
         if self.model is None:  # NB alone
-            post = self.post[rows]
+            post = tempered(self.post[rows], None)
             arg = [self.ids[j] for j in post.argmax(axis=1)]
             return list(arg), arg, list(post.max(axis=1))
         preds = self.model.predict(list(texts), min_relevance=min_relevance, explain=False)
@@ -218,7 +282,13 @@ class Fitted:
         cond = np.array([[p.scores[t] for t in self.ids] for p in preds])
         cond /= np.maximum(cond.sum(axis=1, keepdims=True), 1e-12)
         if self.variant in ("avg", "both"):
-            cond = 0.5 * cond + 0.5 * self.post[rows]
+            # Temperature matched on the whole stream (the test items are part of it).
+            whole = self.model.predict(self.stream, min_relevance=min_relevance,
+                                       explain=False)
+            wc = np.array([[p.scores[t] for t in self.ids] for p in whole])
+            wc /= np.maximum(wc.sum(axis=1, keepdims=True), 1e-12)
+            post = tempered(self.post, wc)
+            cond = 0.5 * cond + 0.5 * post[rows]
         arg = [self.ids[j] for j in cond.argmax(axis=1)]
         out = [a if r >= min_relevance else None for a, r in zip(arg, rel, strict=True)]
         return out, arg, rel
@@ -229,7 +299,7 @@ class Fitted:
 
 def bench_public_set(name: str, variant: str, params: TrainParams) -> dict[str, Any]:
     themes, _, rows = bp.load_set(name)
-    random.Random(0).shuffle(rows)
+    random.Random(ARGS.split_seed).shuffle(rows)
     n_test = min(1000, len(rows) // 2)
     test, pool = rows[:n_test], rows[n_test:]
     stream = [r["text"] for r in pool + test]
@@ -293,10 +363,15 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--nb-ngram", type=int, default=1)
     ap.add_argument("--nb-alpha", type=float, default=1.0)
+    ap.add_argument("--nb-temp", default="match",
+                    help="temperature of NB posteriors when mixed: a number, or 'match' "
+                         "(mean top probability = the model's)")
     ap.add_argument("--nb-prior", action="store_true", help="learn class priors in EM")
     ap.add_argument("--expand-n", type=int, default=10)
     ap.add_argument("--expand-min", type=int, default=3)
     ap.add_argument("--expand-score", default="lift-log", choices=["lift", "lift-log"])
+    ap.add_argument("--split-seed", type=int, default=0,
+                    help="shuffle seed of the public sets' test/pool split (0 = bench_public)")
     ap.add_argument("--verbose", action="store_true")
     ARGS = ap.parse_args()
     ARGS.ks = [int(k) for k in ARGS.ks.split(",")]

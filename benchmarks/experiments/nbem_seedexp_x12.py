@@ -147,7 +147,7 @@ def expand_themes_nb(themes: Sequence[ThemeConfig]) -> list[ThemeConfig]:
                 break
         if ARGS.verbose:
             print(f"    expand-nb {t.id}: {', '.join(new)}")
-        out.append(t.model_copy(update={"keywords": [*t.keywords, *new]}))
+        out.append(_with_terms(t, new))
     return out
 
 
@@ -183,6 +183,15 @@ def theme_conditional(proba: np.ndarray, classes: list[str], ids: list[str]) -> 
 # -- seed expansion ---------------------------------------------------------------------
 
 
+def _with_terms(theme: ThemeConfig, new: list[str]) -> ThemeConfig:
+    """The theme with the expansion terms as keywords (they then also keep stream items
+    that name them out of the background) or, with ``--expand-as examples``, as one-word
+    examples (extra seeds only)."""
+    if ARGS.expand_as == "examples":
+        return theme.model_copy(update={"examples": [*theme.examples, *new]})
+    return theme.model_copy(update={"keywords": [*theme.keywords, *new]})
+
+
 def expand_themes(themes: Sequence[ThemeConfig], stream: Sequence[str]) -> list[ThemeConfig]:
     norm = [normalise(s) for s in stream]
     docs = [set(w for w in re.findall(r"(?u)\b\w\w+\b", s)) for s in norm]
@@ -208,7 +217,43 @@ def expand_themes(themes: Sequence[ThemeConfig], stream: Sequence[str]) -> list[
         new = [w for _, w in sorted(scored, reverse=True)[: ARGS.expand_n]]
         if ARGS.verbose:
             print(f"    expand {t.id} ({len(hit)} items): {', '.join(new)}")
-        out.append(t.model_copy(update={"keywords": [*t.keywords, *new]}))
+        out.append(_with_terms(t, new))
+    return out
+
+
+def expand_themes_emb(themes: Sequence[ThemeConfig], stream: Sequence[str]
+                     ) -> list[ThemeConfig]:
+    """Each theme's keywords + the ``--expand-n`` stream words (in >= ``--expand-min``
+    items) whose shipped pretrained vector is nearest the theme's seed centroid relative
+    to the other themes: cos(w, theme) - max cos(w, other theme), with cos(w, theme) >=
+    0.3. (Stream co-occurrence alone picked names from 8-word titles; see FINDINGS.)"""
+    from trendwatch.ranking.pretrained import load
+
+    emb = load()
+    df = Counter(w for s in stream for w in set(re.findall(r"(?u)\b\w\w+\b",
+                                                             normalise(s))))
+    all_kw = {w for t in themes for k in t.keywords for w in normalise(k).split()}
+    cands = [w for w, c in df.items() if c >= ARGS.expand_min and w not in STOPWORDS
+             and w not in all_kw and not w.isdigit() and len(w) >= 3]
+    if len(themes) < 2 or not cands:
+        return list(themes)
+    wv = emb.embed(cands, fit_weight=True).astype(np.float64)
+    wv /= np.maximum(np.linalg.norm(wv, axis=1, keepdims=True), 1e-9)
+    cents = []
+    for t in themes:
+        e = emb.embed([normalise(x) for x in theme_seed_texts(t)], fit_weight=True)
+        c = e.mean(axis=0).astype(np.float64)
+        cents.append(c / max(np.linalg.norm(c), 1e-9))
+    sims = wv @ np.vstack(cents).T
+    out = []
+    for j, t in enumerate(themes):
+        margin = sims[:, j] - np.delete(sims, j, axis=1).max(axis=1)
+        ok = np.flatnonzero(sims[:, j] >= 0.3)
+        top = ok[np.argsort(-margin[ok])][: ARGS.expand_n]
+        new = [cands[i] for i in top]
+        if ARGS.verbose:
+            print(f"    expand-emb {t.id}: {', '.join(new)}")
+        out.append(_with_terms(t, new))
     return out
 
 
@@ -255,6 +300,8 @@ class Fitted:
             return
         if variant == "expand-nb":
             themes = expand_themes_nb(themes)
+        elif variant == "expand-emb":
+            themes = expand_themes_emb(themes, stream)
         elif variant.startswith("expand"):
             themes = expand_themes(themes, stream)
         clf_mod._pseudo_labels = (_patched_pseudo if variant in ("pseudo", "both",
@@ -370,6 +417,7 @@ def main() -> int:
     ap.add_argument("--expand-n", type=int, default=10)
     ap.add_argument("--expand-min", type=int, default=3)
     ap.add_argument("--expand-score", default="lift-log", choices=["lift", "lift-log"])
+    ap.add_argument("--expand-as", default="keywords", choices=["keywords", "examples"])
     ap.add_argument("--split-seed", type=int, default=0,
                     help="shuffle seed of the public sets' test/pool split (0 = bench_public)")
     ap.add_argument("--verbose", action="store_true")

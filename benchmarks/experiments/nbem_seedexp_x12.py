@@ -90,9 +90,13 @@ def nb_em(themes: Sequence[ThemeConfig], labelled: Sequence[tuple[str, str | Non
             seed_y.append(ids.index(tid))
             seed_w.append(ARGS.label_w)
     norm = [normalise(s) for s in stream]
-    vec = CountVectorizer(preprocessor=lambda s: s, lowercase=False,
-                          ngram_range=(1, ARGS.nb_ngram), token_pattern=r"(?u)\b\w\w+\b",
-                          min_df=1)
+    if ARGS.nb_features == "char":
+        vec = CountVectorizer(preprocessor=lambda s: s, lowercase=False, analyzer="char_wb",
+                              ngram_range=(3, 5), min_df=1)
+    else:
+        vec = CountVectorizer(preprocessor=lambda s: s, lowercase=False,
+                              ngram_range=(1, ARGS.nb_ngram),
+                              token_pattern=r"(?u)\b\w\w+\b", min_df=1)
     vec.fit(seed_txt + norm)
     # Words seen once in the whole stream and in no seed carry no co-occurrence signal.
     xs, xu = vec.transform(seed_txt), vec.transform(norm)
@@ -157,12 +161,14 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def tempered(jll: np.ndarray, target: np.ndarray | None) -> np.ndarray:
+def tempered(jll: np.ndarray, target: np.ndarray | None, temp: str | None = None
+             ) -> np.ndarray:
     """softmax(jll / T), T chosen (bisection on log T) so the mean top probability equals
     that of ``target`` (the model's theme-conditional probabilities of the same items):
     NB's posteriors are nearly 0/1 and would otherwise decide every average alone."""
-    if target is None or ARGS.nb_temp != "match":
-        return softmax(jll / (1.0 if target is None else float(ARGS.nb_temp)))
+    temp = temp or ARGS.nb_temp
+    if target is None or temp != "match":
+        return softmax(jll / (1.0 if target is None else float(temp)))
     want = float(target.max(axis=1).mean())
     lo, hi = 0.0, 8.0  # log T
     for _ in range(40):
@@ -271,7 +277,7 @@ def _patched_pseudo(model, proba, params, n_stream):  # type: ignore[no-untyped-
     off = model.classes.index(OFF)
     rel = 1.0 - proba[:, off]
     cond = theme_conditional(proba, model.classes, ids)
-    mixed = 0.5 * cond + 0.5 * tempered(post, cond)
+    mixed = 0.5 * cond + 0.5 * tempered(post, cond, ARGS.pseudo_temp)
     new = np.zeros_like(proba)
     new[:, off] = proba[:, off]
     for j, tid in enumerate(ids):
@@ -409,10 +415,14 @@ def main() -> int:
     ap.add_argument("--stream-w", type=float, default=1.0)
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--nb-ngram", type=int, default=1)
+    ap.add_argument("--nb-features", default="word", choices=["word", "char"],
+                    help="NB-EM on words (1..--nb-ngram) or char_wb 3-5-grams")
     ap.add_argument("--nb-alpha", type=float, default=1.0)
     ap.add_argument("--nb-temp", default="match",
                     help="temperature of NB posteriors when mixed: a number, or 'match' "
                          "(mean top probability = the model's)")
+    ap.add_argument("--pseudo-temp", default=None,
+                    help="temperature for the pseudo-label mix (default: --nb-temp)")
     ap.add_argument("--nb-prior", action="store_true", help="learn class priors in EM")
     ap.add_argument("--expand-n", type=int, default=10)
     ap.add_argument("--expand-min", type=int, default=3)

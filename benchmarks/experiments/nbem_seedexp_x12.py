@@ -430,10 +430,16 @@ def main() -> int:
     ap.add_argument("--expand-as", default="keywords", choices=["keywords", "examples"])
     ap.add_argument("--split-seed", type=int, default=0,
                     help="shuffle seed of the public sets' test/pool split (0 = bench_public)")
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a TrainParams field")
     ap.add_argument("--verbose", action="store_true")
     ARGS = ap.parse_args()
     ARGS.ks = [int(k) for k in ARGS.ks.split(",")]
-    params = TrainParams()
+    overrides = {}
+    for kv in ARGS.param:
+        key, _, value = kv.partition("=")
+        overrides[key] = json.loads(value)
+    params = TrainParams(**overrides)
     print(f"args: {json.dumps({k: v for k, v in vars(ARGS).items()})}")
     for variant in ARGS.variants.split(","):
         for name in ARGS.sets.split(","):

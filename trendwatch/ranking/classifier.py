@@ -113,8 +113,11 @@ class TrainParams:
     theme_seeds: bool = True
     #: Self-training rounds after the background round (0 = off).
     self_train_rounds: int = 2
-    #: Pseudo-labels per theme per round, as a fraction of the unlabelled stream...
-    pseudo_fraction: float = 0.03
+    #: Pseudo-labels per theme per round, as a fraction of the unlabelled stream... (0.08,
+    #: was 0.03: a small stream, a new install's first days, got few; public Detik cold
+    #: start 0.682 -> 0.773, mean of 4 splits 0.685 -> 0.779; BBC, brand set and P@20 on a
+    #: ~10 % on-brand stream not worse: benchmarks/experiments/FINDINGS-x12.md)
+    pseudo_fraction: float = 0.08
     #: ...but at most this many...
     pseudo_max: int = 200
     #: ...and only above this theme probability.

@@ -20,7 +20,9 @@ import threading
 import time
 import urllib.request
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websample import WEB_CONFIG, XSS_TITLE, seed
@@ -62,10 +64,11 @@ def browser():
 class Server:
     """``trendwatch serve --port 0`` as a subprocess; ``url`` is where it listens."""
 
-    def __init__(self, root: Path, config_text: str = WEB_CONFIG):
+    def __init__(self, root: Path, config_text: str = WEB_CONFIG,
+                 seed_db: Callable[[Path], dict[str, Any]] | None = None):
         self.root = root
         self.db = root / "trendwatch.db"
-        self.info = seed(self.db)
+        self.info = (seed_db or seed)(self.db)
         config = root / "trendwatch.toml"
         config.write_text(config_text, encoding="utf-8")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOME": str(root),

@@ -55,14 +55,7 @@ class _PlanServer(Server):
 
     def __init__(self, root: Path):
         config = parse_config(WEB_CONFIG + PLAN)
-        original = WEB_CONFIG
-        try:  # Server writes WEB_CONFIG itself: give it the one with [plan]
-            import test_browser
-
-            test_browser.WEB_CONFIG = WEB_CONFIG + PLAN
-            super().__init__(root)
-        finally:
-            test_browser.WEB_CONFIG = original
+        super().__init__(root, WEB_CONFIG + PLAN)
         with Store(self.db) as store:
             for sid, day, hhmm, platform, stage, owner in PLANNED:
                 done = record_verdict(store, sid, "accept", tz=config.brand.tz)

@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import test_browser
 from test_browser import Server, browser, keep_screenshot  # noqa: F401 (fixture)
 from test_stories import PLACES, SUBJECTS
 from test_story_views import EVENT, NOW, OTHER
@@ -53,12 +52,7 @@ def _seed_stories(path: Path) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, browser):  # noqa: F811
-    original = test_browser.seed
-    test_browser.seed = _seed_stories  # Server seeds its database itself: give it ours
-    try:
-        srv = Server(tmp_path_factory.mktemp("storyweb"), starter_text())
-    finally:
-        test_browser.seed = original
+    srv = Server(tmp_path_factory.mktemp("storyweb"), starter_text(), seed_db=_seed_stories)
     yield srv
     srv.stop()
 

@@ -12,8 +12,8 @@ and English. The truth is ``story_judgements/feeds-{dev,test}.csv`` (``id`` = th
 in the cache, ``event`` = a label given by reading title and summary; no item text).
 
 How a sample is drawn (deterministic, no seed needed): every item, split by publication
-time at :data:`SPLIT` (the median): feeds-dev is every item published before it (327),
-feeds-test every item from it on (328). Disjoint by time, so no item and no hour is in
+time at :data:`SPLIT` (the median): feeds-dev is every item published before it (320),
+feeds-test every item from it on (335). Disjoint by time, so no item and no hour is in
 both; every item of a half is in its sample, so every same-event pair of that half is
 judged (a drawn subset would lose the pairs a sample is for: the data is only 655 items).
 """

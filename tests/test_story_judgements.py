@@ -40,3 +40,23 @@ def test_no_headline_text_is_committed() -> None:
         _, rows = _read(name)
         # labels are short slugs; a headline would have spaces or capitals
         assert all(re.fullmatch(r"[a-z0-9.\-]+", r["event"]) for r in rows)
+
+
+def test_feed_item_samples_judged_with_summaries() -> None:
+    """The feed-item samples (real RSS items with summaries, several outlets, same days):
+    two disjoint samples of at least 300 items, ids of the cache only, the rule written
+    down, events that join and items that stand alone."""
+    ids = {}
+    for name in ("feeds-dev", "feeds-test"):
+        text, rows = _read(name)
+        assert "same story" in text.lower() and "Rule" in text and "summary" in text
+        assert list(rows[0]) == ["id", "event"] and len(rows) >= 300
+        ids[name] = [r["id"] for r in rows]
+        assert len(set(ids[name])) == len(ids[name]), f"{name}: an item judged twice"
+        assert all(re.fullmatch(r"[0-9a-f]{12}", i) for i in ids[name])
+        assert all(re.fullmatch(r"[a-z0-9.\-]+", r["event"]) for r in rows)
+        events = Counter(r["event"] for r in rows)
+        assert sum(1 for n in events.values() if n > 1) >= 30
+        assert sum(n * (n - 1) // 2 for n in events.values()) >= 300
+        assert sum(1 for n in events.values() if n == 1) >= 50
+    assert not set(ids["feeds-dev"]) & set(ids["feeds-test"])

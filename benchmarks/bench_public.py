@@ -20,13 +20,13 @@ reading any item):
   macro-F1 of the argmax of ``scores``, and the share of items with a null theme. Every
   test item is on one of the themes, so the null share is the "all-on-theme stream" figure;
 * **P@20 on a mixed stream**: a brand that follows one theme (the set's entertainment
-  category: BBC "entertainment", Detik "Selebritas") with a config holding only that
-  theme; the stream is every test item of the other categories plus enough random test
-  items of the on-brand category to make ~10 % of it (5 draws); the model is trained cold
-  on that stream and the 20 most relevant items are checked against the set's labels,
-  and **by reading**: items of other categories judged on-brand in
-  ``public_judgements/<set>_<theme>.csv`` count as hits too ("Kim Kardashian's workout"
-  is filed under sport; a celebrity brand wants it);
+  category: BBC "entertainment", Detik "Selebritas", Detik 2020 "hot") with a config
+  holding only that theme; the stream is every test item of the other categories plus
+  enough random test items of the on-brand category to make ~10 % of it (5 draws); the
+  model is trained cold on that stream and the 20 most relevant items are checked
+  against the set's labels, and **by reading**: items of other categories judged
+  on-brand in ``public_judgements/<set>_<theme>.csv`` count as hits too ("Kim
+  Kardashian's workout" is filed under sport; a celebrity brand wants it);
 * a **baseline** in the same run: plain TF-IDF logistic regression on the labels alone
   (10 and 50 per theme, and the whole pool), what labels buy without seeds or stream;
 * **labels to target** (unless ``--no-active``): starting cold, 25 labels at a time from
@@ -65,8 +65,9 @@ from trendwatch.ranking.uncertainty import margin  # noqa: E402
 CACHE = Path.home() / ".cache" / "trendwatch-bench"
 THEMES = ROOT / "benchmarks" / "public_themes"
 JUDGED = ROOT / "benchmarks" / "public_judgements"
-ON_BRAND = {"bbc_news_en": "entertainment", "detik_id": "selebritas"}
-TARGET_50 = {"bbc_news_en": 0.88, "detik_id": 0.90}
+ON_BRAND = {"bbc_news_en": "entertainment", "detik_id": "selebritas",
+            "detik2020_id": "hiburan"}
+TARGET_50 = {"bbc_news_en": 0.88, "detik_id": 0.90, "detik2020_id": 0.90}
 MIN_RELEVANCE = 0.35
 KS = [0, 10, 50]
 P20_DRAWS = 5

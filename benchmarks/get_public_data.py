@@ -18,6 +18,16 @@ Where the sets come from (public GitHub repositories; pinned commits):
 * ``detik_id`` — 2,500 Detik.com news titles, 500 for each of Politik, Ekonomi, Olahraga,
   Selebritas, Teknologi, scraped by github.com/septindwikurnia/Klasifikasi-Kategori-Berita-Detik
   (``data/raw/berita_detik_5_kategori.csv``).
+* ``detik2020_id`` — 21,924 detik.com news titles of January-June 2020, 2,436 for each of
+  nine channels (finance, food, health, hot, inet, news, oto, sport, travel): the label
+  is the channel the outlet published the article in (its sub-domain, e.g.
+  sport.detik.com), not a keyword rule. It is the 91,017-title "Indonesian News Title"
+  set of Ibrahim (Kaggle ``ibamibrahim/indonesian-news-title``, github.com/ibamibrahim/
+  dataset-judul-berita-indonesia; no licence stated), undersampled at random to the
+  smallest channel (pandas ``sample(random_state=42)``) in
+  github.com/aloisiusedwin/headline-topic-detection
+  (``dataset/indonesian-news-title-balanced.csv``); the full file is too large for the
+  mirror. A different scrape from ``detik_id`` (other years, other categories).
 
 This machine has no internet except package registries, so the script reads either a
 local bare/mirror clone (``<mirror-root>/<owner>+<name>/repo``, what the project's code
@@ -62,6 +72,9 @@ SOURCES = [
     Source("detik_id", "septindwikurnia/Klasifikasi-Kategori-Berita-Detik",
            "3872dd2a8837acc06e87a5177d2ba567963f3ff4", "data/raw/berita_detik_5_kategori.csv",
            "JUDUL", "KATEGORI", False),
+    Source("detik2020_id", "aloisiusedwin/headline-topic-detection",
+           "d02a8b22f6e415ca19bf2be127694bde523484db",
+           "dataset/indonesian-news-title-balanced.csv", "title", "category", False),
 ]
 
 

@@ -14,7 +14,7 @@ reading any item):
   mean [min-max] over the splits) and split into a **test** half (at most 1,000 items)
   and a **pool** (the only source of labels); the unlabelled stream is pool + test
   without labels, as in production where the items being ranked are also the unlabelled
-  data;
+  data, cut to the 4,000 items the daemon trains on (test items always in it);
 * at 0, 10 and 50 labels per theme (drawn from the pool; 3 draws averaged) it prints the
   macro-F1 of ``theme`` as ``trendwatch score`` outputs it (null counts as wrong), the
   macro-F1 of the argmax of ``scores``, and the share of items with a null theme. Every
@@ -60,6 +60,7 @@ sys.path.insert(0, str(ROOT))
 from trendwatch.config import ThemeConfig  # noqa: E402
 from trendwatch.ranking.classifier import TrainParams, fit_model  # noqa: E402
 from trendwatch.ranking.text import item_text  # noqa: E402
+from trendwatch.ranking.training import STREAM_LIMIT  # noqa: E402
 from trendwatch.ranking.uncertainty import margin  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "trendwatch-bench"
@@ -266,7 +267,9 @@ def bench_set(name: str, params: TrainParams, *, quick: bool, active: bool,
         random.Random(seed).shuffle(rows)
         n_test = min(1000, len(rows) // 2)
         test, pool = rows[:n_test], rows[n_test:]
-        stream = [r["text"] for r in pool + test]
+        # The stream the daemon trains on is the most recent STREAM_LIMIT (4,000) items:
+        # a bigger set (Detik 2020: 21,914) is cut to that, test items always in it.
+        stream = [r["text"] for r in (pool[: max(0, STREAM_LIMIT - len(test))] + test)]
         for k in KS:
             draws = 1 if k == 0 or quick else 3
             res = [run_once(themes, draw(pool, ids, k, s), stream, test, params)

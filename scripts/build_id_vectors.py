@@ -14,9 +14,10 @@ sha256 in ``id_words.json`` next to the vectors:
   its ``README.txt``): news articles of 2017-2018 (CNN Indonesia, Kumparan, Antara,
   Merdeka...; headlines, sport, showbiz, entertainment, tech) as a copy in
   ``CalDev-id/INDOSUM2``, whose five ``dev.0X.jsonl`` folds (3,463 distinct articles,
-  1.2 M tokens) are the files under 4 MiB the machine can reach (its train/test folds
-  are not); their sha256 are pinned below and a different file is refused. Optional:
-  without it the vectors are the IndoNLU-only build.
+  1.2 M tokens, 0.97 M once sentences already seen are dropped) are the files under
+  4 MiB the machine can reach (its train/test folds are not); their sha256 are pinned
+  below and a different file is refused. Optional: without it the vectors are the
+  IndoNLU-only build.
 
 Method (classic count-based vectors, no deep learning, runs in a few minutes):
 sentences → lower-cased word tokens → the ``--max-vocab`` most frequent words seen at
@@ -259,6 +260,8 @@ def cooccurrence(sents: list[list[str]], index: dict[str, int], window: int,
 
 def build(sources: list[tuple[Corpus, Path]], *, dim: int, min_count: int, max_vocab: int,
           window: int, eig: float = 0.0) -> dict[str, object]:
+    """Vectors, vocabulary and provenance counts from the corpora in ``sources`` (read in
+    that order; a sentence seen before, in either, is counted once)."""
     evaluation = load_eval_filter()
     files: list[dict[str, object]] = []
     seen: set[str] = set()

@@ -76,11 +76,22 @@ def test_legacy_embedder_still_loads_and_unknown_ones_are_refused():
 
 def test_shipped_files_match_their_provenance_record():
     meta = json.loads((pretrained.WORDS_DIR / "id_words.json").read_text("utf-8"))
-    assert meta["corpus"]["repo"] == "IndoNLP/indonlu" and meta["corpus"]["licence"]
-    assert len(meta["corpus"]["commit"]) == 40
+    corpora = {c["repo"]: c for c in meta["corpora"]}
+    assert set(corpora) == {"IndoNLP/indonlu", "CalDev-id/INDOSUM2"}
+    for c in corpora.values():
+        assert len(c["commit"]) == 40 and c["licence"] and c["licence_evidence"]
+        assert c["files"] and all(len(f["sha256"]) == 64 for f in c["files"])
+        assert c["tokens"] > 500_000
+    assert corpora["CalDev-id/INDOSUM2"]["licence"] == "CC-BY-SA-4.0"
+    # share-alike: the vectors carry the licence of the IndoSum text they adapt
+    assert meta["licence"].startswith("CC-BY-SA-4.0")
+    assert meta["tokens"] == sum(c["tokens"] for c in corpora.values())
+    assert set(meta["dropped_for_eval_titles"]) == {"equal", "contains"}
     weights = pretrained.WORDS_DIR / "id_words.safetensors"
     assert pretrained._sha256(weights) == meta["vectors_sha256"]
-    assert weights.stat().st_size < 10_000_000
+    assert weights.stat().st_size < 12_000_000
+    vocab = (pretrained.WORDS_DIR / "id_words.vocab.txt").read_text("utf-8").split()
+    assert len(vocab) <= meta["params"]["max_vocab"]
 
 
 def test_broken_vector_files_give_a_clear_error(tmp_path):

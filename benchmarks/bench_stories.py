@@ -84,6 +84,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -123,6 +124,18 @@ def cluster(rows: list[dict[str, str]], threshold: float, exact_only: bool = Fal
             ) -> tuple[dict[str, str], float]:
     """Store ``rows`` one by one through the real ingest path: ``({data set ID: story},
     seconds)``."""
+    def as_item(r: dict[str, str]) -> tuple[str, Item, datetime]:
+        seen = datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC)
+        return r["PUBLISHER"], Item(r["TITLE"], url=r["URL"].replace("\\?", "?")), seen
+
+    return _store_one_by_one(rows, "ID", as_item, threshold, exact_only)
+
+
+def _store_one_by_one(rows: list[dict[str, str]], key: str,
+                      as_item: Callable[[dict[str, str]], tuple[str, Item, datetime]],
+                      threshold: float, exact_only: bool) -> tuple[dict[str, str], float]:
+    """Each row saved in its own transaction, as ``as_item`` makes it (source, item, time
+    stored at), in a fresh database: ``({row[key]: story}, seconds)``."""
     stories.THRESHOLD = 9.0 if exact_only else threshold
     stories.forget_indexes()
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,15 +143,14 @@ def cluster(rows: list[dict[str, str]], threshold: float, exact_only: bool = Fal
         start = time.perf_counter()
         ids = []
         for r in rows:
-            seen = datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC)
-            url = r["URL"].replace("\\?", "?")
+            source, item, seen = as_item(r)
             with store.write() as db:
-                save_items(db, r["PUBLISHER"], [Item(r["TITLE"], url=url)], seen)
+                save_items(db, source, [item], seen)
                 ids.append(db.conn.execute("select max(id) from items").fetchone()[0])
         elapsed = time.perf_counter() - start
         story_of = dict(store.db.execute("select id, story_id from items").fetchall())
         store.close()
-    return {r["ID"]: str(story_of[i]) for r, i in zip(rows, ids, strict=True)}, elapsed
+    return {r[key]: str(story_of[i]) for r, i in zip(rows, ids, strict=True)}, elapsed
 
 
 def run_quality(rows: list[dict[str, str]], threshold: float, exact_only: bool = False
@@ -230,22 +242,12 @@ def cluster_feeds(rows: list[dict[str, str]], threshold: float, exact_only: bool
     """Store feed items one by one, in publication order, under their feed's name, with
     title, summary, link and publication time, through the real ingest path (the time
     stored at is the publication time): ``({item id: story}, seconds)``."""
-    stories.THRESHOLD = 9.0 if exact_only else threshold
-    stories.forget_indexes()
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "f.db")
-        start = time.perf_counter()
-        ids = []
-        for r in rows:
-            published = datetime.fromisoformat(r["published"].replace("Z", "+00:00"))
-            item = Item(r["title"], url=r["link"], summary=r["summary"], published=published)
-            with store.write() as db:
-                save_items(db, r["source"], [item], published)
-                ids.append(db.conn.execute("select max(id) from items").fetchone()[0])
-        elapsed = time.perf_counter() - start
-        story_of = dict(store.db.execute("select id, story_id from items").fetchall())
-        store.close()
-    return {r["id"]: str(story_of[i]) for r, i in zip(rows, ids, strict=True)}, elapsed
+    def as_item(r: dict[str, str]) -> tuple[str, Item, datetime]:
+        published = datetime.fromisoformat(r["published"].replace("Z", "+00:00"))
+        return r["source"], Item(r["title"], url=r["link"], summary=r["summary"],
+                                 published=published), published
+
+    return _store_one_by_one(rows, "id", as_item, threshold, exact_only)
 
 
 def judged_feeds(args: argparse.Namespace) -> None:

@@ -1,7 +1,8 @@
 """Build the compact Indonesian word vectors shipped in ``trendwatch/data/vectors/``.
 
     python scripts/build_id_vectors.py --source <git dir of IndoNLP/indonlu> \
-        --indosum <git dir of CalDev-id/INDOSUM2>
+        --indosum <git dir of CalDev-id/INDOSUM2> \
+        [--extra ud-csui=<git dir> --extra ud-gsd=<git dir> ...]
 
 Two corpora, each read from a git copy of its repository at a pinned commit (a bare git
 directory or a checkout; never committed here). Every file read is recorded with its
@@ -17,7 +18,12 @@ sha256 in ``id_words.json`` next to the vectors:
   1.2 M tokens, 0.97 M once sentences already seen are dropped) are the files under
   4 MiB the machine can reach (its train/test folds are not); their sha256 are pinned
   below and a different file is refused. Optional: without it the vectors are the
-  IndoNLU-only build.
+  IndoNLU-only build;
+* ``--extra KEY=DIR`` (repeatable, optional): small CC BY-SA news sets, each at a pinned
+  commit with pinned sha256: ``ud-csui`` (UD Indonesian-CSUI, news, mostly economic),
+  ``ud-gsd`` (UD Indonesian-GSD dev/test; its train file is over 4 MiB), ``ud-pud``
+  (UD Indonesian-PUD, news and wiki, CC BY-SA 3.0) and ``ntrex`` (NTREX-128's Indonesian
+  translation of the WMT19 English news test set); 0.1 M tokens together.
 
 Method (classic count-based vectors, no deep learning, runs in a few minutes):
 sentences → lower-cased word tokens → the ``--max-vocab`` most frequent words seen at
@@ -32,11 +38,12 @@ corpora; the IndoNLU-only file of before was ``--min-count 3``: this code rebuil
 for bit). With IndoSum, ``--min-count 5`` read as well as 3 on Detik and the brand sanity
 set at 72 % of the words (23,355: 6.0 MB instead of 8.3 MB, 2 MB less peak RSS).
 
-Sentences equal to a title of the Detik evaluation set (``~/.cache/trendwatch-bench/
-detik_id.jsonl``, if present), or containing one (as a run of whole words, titles of two
-words or more), are dropped before counting, so the vectors never saw an evaluated item;
-the counts are printed and recorded. Reserved corpora (AG News, the Tribunnews 2018 set,
-fastfeedparser's benchmark feeds) and the Detik category set itself are not used.
+Sentences equal to a title of the Detik evaluation sets (``~/.cache/trendwatch-bench/
+detik_id.jsonl`` and ``detik2020_id.jsonl``, those present), or containing one (as a run
+of whole words, titles of two words or more), are dropped before counting, so the vectors
+never saw an evaluated item; the counts are printed and recorded. Reserved corpora (AG
+News, the Tribunnews 2018 set, fastfeedparser's benchmark feeds) and the Detik evaluation
+sets themselves are not used.
 """
 
 from __future__ import annotations
@@ -60,11 +67,15 @@ import scipy.sparse as sp
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "trendwatch" / "data" / "vectors"
-EVAL = Path.home() / ".cache" / "trendwatch-bench" / "detik_id.jsonl"
+BENCH = Path.home() / ".cache" / "trendwatch-bench"
+#: Evaluation sets whose titles the vectors must never have seen (those present are read).
+EVAL_FILES = [BENCH / "detik_id.jsonl", BENCH / "detik2020_id.jsonl"]
 
 #: (path, kind): "conll" = one token per line, blank line between sentences;
 #: "tsv0" = text in the first tab column; "csv:<column>" = text in a CSV column;
-#: "csvlist:<column>" = a Python list of tokens in a CSV column.
+#: "csvlist:<column>" = a Python list of tokens in a CSV column; "conllu" = the
+#: ``# text = `` line of each sentence of a Universal Dependencies file; "lines" = one
+#: sentence a line.
 INDONLU_FILES: list[tuple[str, str]] = []
 for _split in ("train", "valid", "test"):
     INDONLU_FILES += [
@@ -125,6 +136,50 @@ INDOSUM = Corpus(
     "http://creativecommons.org/licenses/by-sa/4.0/.' (IndoSum, Kurniawan & Louvan 2018)",
     INDOSUM_FILES, INDOSUM_SHA256)
 
+CC_BY_SA_4 = "CC-BY-SA-4.0"
+#: Small CC BY-SA news sets (``--extra KEY=DIR``), each at a pinned commit and sha256.
+EXTRA: dict[str, Corpus] = {
+    "ud-csui": Corpus(
+        "ud-csui", "UniversalDependencies/UD_Indonesian-CSUI",
+        "41dd7f23be883382dd111b119fe58b563c5541ee", CC_BY_SA_4,
+        "LICENSE.txt: 'The treebank is licensed under the Creative Commons License "
+        "Attribution-ShareAlike 4.0 International.'; README.md: 'License: CC BY-SA 4.0', "
+        "'Genre: news in formal Indonesian (the majority is economic news)'",
+        [("id_csui-ud-train.conllu", "conllu"), ("id_csui-ud-test.conllu", "conllu")],
+        {"id_csui-ud-train.conllu":
+            "0b91a404b4d96ba7f8b21c087a225798d1671b00b3d6126eec9e0b1895a7ca24",
+         "id_csui-ud-test.conllu":
+            "93800d74e254437e0219240770cdc18f99003f2993b7dae717358b524c8f474d"}),
+    "ud-gsd": Corpus(
+        "ud-gsd", "UniversalDependencies/UD_Indonesian-GSD",
+        "89491e4d51c15da157175c303213ae5ff6f05f9d", CC_BY_SA_4,
+        "LICENSE.txt: 'The treebank is licensed under the Creative Commons License "
+        "Attribution-ShareAlike 4.0 International.'; README.md: 'License: CC BY-SA 4.0', "
+        "'Genre: news blog' (Google dropped the NC restriction)",
+        [("id_gsd-ud-dev.conllu", "conllu"), ("id_gsd-ud-test.conllu", "conllu")],
+        {"id_gsd-ud-dev.conllu":
+            "56d4ab12267317d33511326da9fcd5b7eff641435c3b6365401937a33ce05e4b",
+         "id_gsd-ud-test.conllu":
+            "155171c985bc04b12aa9dfa5704fa686a9fb8182cd2d1f42c3ede828e1502e70"}),
+    "ud-pud": Corpus(
+        "ud-pud", "UniversalDependencies/UD_Indonesian-PUD",
+        "765fb3fe486201f094cb177aff5aa84bc6b06800", "CC-BY-SA-3.0",
+        "README.md: 'GOOGLE MAKES THEM AVAILABLE TO YOU under CC-BY-SA 3.0', 'License: "
+        "CC BY-SA 3.0', 'Genre: news wiki'; LICENSE.txt: the CC BY-SA 3.0 legal code "
+        "(which allows an adaptation under a later version, here 4.0)",
+        [("id_pud-ud-test.conllu", "conllu")],
+        {"id_pud-ud-test.conllu":
+            "07efad4d64863ab442aef820afdb34c269f80366c6efb583225f943e5baf88b2"}),
+    "ntrex": Corpus(
+        "ntrex", "MicrosoftTranslator/NTREX", "8561f6a622db9edad1217683e5c83daefd8bb2bf",
+        CC_BY_SA_4,
+        "README.md: 'The NTREX-128 data set is released under the CC BY-SA 4.0 "
+        "license'; LICENSE.md: Attribution-ShareAlike 4.0 International",
+        [("NTREX-128/newstest2019-ref.ind.txt", "lines")],
+        {"NTREX-128/newstest2019-ref.ind.txt":
+            "a28ea049cc73a7042bbea75abd6ed02a24362d3cf8d1a1cc519a7efd8bf5ceb5"}),
+}
+
 WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*|[0-9]+[a-z]+[a-z0-9]*")
 
 
@@ -163,6 +218,11 @@ def sentences(raw: bytes, kind: str) -> list[str]:
         if cur:
             out.append(" ".join(cur))
         return out
+    if kind == "conllu":
+        return [line[len("# text = "):] for line in text.splitlines()
+                if line.startswith("# text = ")]
+    if kind == "lines":
+        return [line for line in text.splitlines() if line.strip()]
     if kind == "tsv0":
         return [line.split("\t")[0] for line in text.splitlines() if line.strip()]
     how, _, column = kind.partition(":")
@@ -202,12 +262,15 @@ class EvalFilter:
         return None
 
 
-def load_eval_filter(path: Path = EVAL) -> EvalFilter:
+def load_eval_filter(paths: list[Path] | None = None) -> EvalFilter:
+    """The titles of every evaluation set in ``paths`` (default :data:`EVAL_FILES`) that
+    exists, as one filter."""
     titles = []
-    if path.exists():
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                titles.append(tokens(json.loads(line)["title"]))
+    for path in EVAL_FILES if paths is None else paths:
+        if path.exists():
+            for line in path.read_text("utf-8").splitlines():
+                if line.strip():
+                    titles.append(tokens(json.loads(line)["title"]))
     return EvalFilter(titles)
 
 
@@ -320,11 +383,15 @@ def build(sources: list[tuple[Corpus, Path]], *, dim: int, min_count: int, max_v
 
 
 def vectors_licence(keys: list[str]) -> str:
-    """The licence the built vectors carry: share-alike once IndoSum is in them."""
-    if "indosum" in keys:
-        return ("CC-BY-SA-4.0 (an adaptation of IndoSum, CC BY-SA 4.0, Kurniawan & Louvan "
-                "2018, combined with IndoNLU text, Apache-2.0, Wilie et al. 2020); the rest "
-                "of trendwatch stays Apache-2.0")
+    """The licence the built vectors carry: share-alike once a CC BY-SA corpus is in them
+    (IndoSum or any ``--extra`` set; CC BY-SA 3.0 allows an adaptation under 4.0)."""
+    extra = [EXTRA[k] for k in keys if k in EXTRA]
+    if "indosum" in keys or extra:
+        sets = ["IndoSum, CC BY-SA 4.0, Kurniawan & Louvan 2018"] if "indosum" in keys else []
+        sets += [f"{c.repo}, {c.licence.replace('CC-BY-SA-', 'CC BY-SA ')}" for c in extra]
+        return (f"CC-BY-SA-4.0 (an adaptation of {'; '.join(sets)}, combined with IndoNLU "
+                "text, Apache-2.0, Wilie et al. 2020); the rest of trendwatch stays "
+                "Apache-2.0")
     return "Apache-2.0, derived from the corpus above (attribution: IndoNLU, Wilie et al. 2020)"
 
 
@@ -336,6 +403,10 @@ def main() -> int:
     ap.add_argument("--indosum", type=Path,
                     help=f"git directory or checkout of {INDOSUM.repo} "
                          f"(commit {INDOSUM.commit[:10]}); without it: IndoNLU only")
+    ap.add_argument("--extra", action="append", default=[], metavar="KEY=DIR",
+                    help="a further corpus, read after IndoSum: "
+                         + ", ".join(f"{k} ({c.repo}, commit {c.commit[:10]})"
+                                     for k, c in EXTRA.items()))
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--min-count", type=int, default=5)
@@ -347,6 +418,11 @@ def main() -> int:
     sources = [(INDONLU, args.source.expanduser())]
     if args.indosum is not None:
         sources.append((INDOSUM, args.indosum.expanduser()))
+    for item in args.extra:
+        key, _, where = item.partition("=")
+        if key not in EXTRA or not where:
+            ap.error(f"--extra {item!r}: expected KEY=DIR with KEY one of {', '.join(EXTRA)}")
+        sources.append((EXTRA[key], Path(where).expanduser()))
     res = build(sources, dim=args.dim, min_count=args.min_count,
                 max_vocab=args.max_vocab, window=args.window, eig=args.eig)
     from safetensors.numpy import save_file
@@ -374,7 +450,7 @@ def main() -> int:
         "sentences": res["n_sentences"],
         "tokens": res["n_tokens"],
         "dropped_for_eval_titles": res["dropped"],
-        "eval_titles": str(EVAL.name) if EVAL.exists() else None,
+        "eval_titles": [p.name for p in EVAL_FILES if p.exists()],
         "vectors_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
         "licence": vectors_licence([c.key for c, _ in sources]),
     }

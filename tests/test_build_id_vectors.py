@@ -42,6 +42,41 @@ def test_sentences_equal_to_or_containing_an_eval_title_are_dropped(builder):
     assert f.match(["gosip"]) == "equal"
 
 
+def test_titles_of_every_present_eval_set_are_kept_away(builder, tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(json.dumps({"title": "Raffi Ahmad Beli Klub Bola", "label": "x"}) + "\n",
+                     "utf-8")
+    second.write_text(json.dumps({"title": "Harga Cabai Naik Lagi", "label": "y"}) + "\n\n",
+                      "utf-8")
+    f = builder.load_eval_filter([first, second, tmp_path / "absent.jsonl"])
+    assert f.match(builder.tokens("Kabarnya Raffi Ahmad beli klub bola di Bandung")) \
+        == "contains"
+    assert f.match(builder.tokens("Harga cabai naik lagi.")) == "equal"
+    assert f.match(builder.tokens("Harga cabai turun")) is None
+    # both Detik sets are filtered when present
+    assert {p.name for p in builder.EVAL_FILES} == {"detik_id.jsonl", "detik2020_id.jsonl"}
+
+
+def test_ud_treebanks_and_line_files_give_their_sentences(builder):
+    conllu = (b"# sent_id = csui-train-1\n# text = Menteri itu datang ke Jakarta.\n"
+              b"# text_en = The minister came to Jakarta.\n1\tMenteri\tmenteri\tNOUN\n\n"
+              b"# text = Harga naik.\n1\tHarga\n")
+    assert builder.sentences(conllu, "conllu") == ["Menteri itu datang ke Jakarta.",
+                                                   "Harga naik."]
+    assert builder.sentences(b"Satu kalimat.\n\nDua kalimat.\n", "lines") == [
+        "Satu kalimat.", "Dua kalimat."]
+
+
+def test_every_extra_corpus_is_pinned_and_share_alike(builder):
+    for key, corpus in builder.EXTRA.items():
+        assert corpus.key == key and len(corpus.commit) == 40 and corpus.evidence
+        assert {path for path, _ in corpus.files} == set(corpus.sha256)
+        assert all(len(d) == 64 for d in corpus.sha256.values())
+        assert corpus.licence.startswith("CC-BY-SA-")
+    assert builder.vectors_licence(["indonlu", "ud-csui"]).startswith("CC-BY-SA-4.0")
+    assert builder.vectors_licence(["indonlu"]).startswith("Apache-2.0")
+
+
 def test_indosum_articles_become_one_sentence_each(builder):
     article = {"id": "1", "category": "showbiz", "source": "x", "source_url": "u",
                "summary": [["ringkas"]], "gold_labels": [[True, False]],

@@ -228,13 +228,22 @@ def judged(args: argparse.Namespace) -> None:
         finally:
             if sem is not None:
                 sem.uninstall()
-        pred = [found[i] for i in ids]
-        p, rc, together, _ = pairwise([truth[i] for i in ids], pred)
-        f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
-        print(f"  {name}: precision {p:.3f} recall {rc:.3f} F1 {f1:.3f} "
-              f"({together:,} pairs joined; whole stream stored in {elapsed:.1f}s)")
-        if args.errors and not exact:
-            show_errors(ids, truth, pred, by_id)
+        score_run(name, found, elapsed, ids, truth, by_id if args.errors and not exact
+                  else None)
+
+
+def score_run(name: str, found: dict[str, str], elapsed: float, ids: list[str],
+              truth: dict[str, str], errors_by_id: dict[str, dict[str, str]] | None
+              ) -> None:
+    """Print one run's pairwise figures on the judged ``ids`` (and, given
+    ``errors_by_id``, its wrong and missed joins)."""
+    pred = [found[i] for i in ids]
+    p, rc, together, _ = pairwise([truth[i] for i in ids], pred)
+    f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
+    print(f"  {name}: precision {p:.3f} recall {rc:.3f} F1 {f1:.3f} "
+          f"({together:,} pairs joined; whole stream stored in {elapsed:.1f}s)")
+    if errors_by_id is not None:
+        show_errors(ids, truth, pred, errors_by_id)
 
 
 def cluster_feeds(rows: list[dict[str, str]], threshold: float, exact_only: bool = False
@@ -256,6 +265,7 @@ def judged_feeds(args: argparse.Namespace) -> None:
     The whole stream (655 items of 11 outlets) is stored in publication order and every
     pair of the sample's items is scored by the judge's events."""
     import story_feeds_sample
+    import story_sample
 
     if not story_feeds_sample.DATA.exists():
         print(f"judged: skipped, no data at {story_feeds_sample.DATA} "
@@ -263,7 +273,7 @@ def judged_feeds(args: argparse.Namespace) -> None:
         return
     rows = story_feeds_sample.load()
     by_id = {r["id"]: {"TITLE": f"[{r['outlet']}] {r['title']}"} for r in rows}
-    truth = story_feeds_sample.judgements(args.judged)
+    truth = story_sample.judgements(args.judged)
     ids = [r["id"] for r in rows if r["id"] in truth]
     events = Counter(truth.values())
     print(f"judged sample '{args.judged}': {len(ids)} feed items (title + summary), "
@@ -280,13 +290,8 @@ def judged_feeds(args: argparse.Namespace) -> None:
         (f"threshold {th:.2f}{extra}", th, False) for th in grid]
     for name, th, exact in runs:
         found, elapsed = cluster_feeds(rows, th, exact)
-        pred = [found[i] for i in ids]
-        p, rc, together, _ = pairwise([truth[i] for i in ids], pred)
-        f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
-        print(f"  {name}: precision {p:.3f} recall {rc:.3f} F1 {f1:.3f} "
-              f"({together:,} pairs joined; whole stream stored in {elapsed:.1f}s)")
-        if args.errors and not exact:
-            show_errors(ids, truth, pred, by_id)
+        score_run(name, found, elapsed, ids, truth, by_id if args.errors and not exact
+                  else None)
 
 
 def pairwise_ceiling(rows: list[dict[str, str]], ids: list[str], truth: dict[str, str]

@@ -25,8 +25,9 @@ import csv
 import sys
 from pathlib import Path
 
+from story_sample import check
+
 DATA = Path.home() / ".cache" / "trendwatch-bench" / "sumberfakta-items.csv"
-JUDGED = Path(__file__).parent / "story_judgements"
 SPLIT = "2025-09-04T16:00:00"
 NAMES = ("feeds-dev", "feeds-test")
 
@@ -44,13 +45,6 @@ def sample(rows: list[dict[str, str]], name: str) -> list[dict[str, str]]:
     return [r for r in rows if (r["published"] < SPLIT) == (name == "feeds-dev")]
 
 
-def judgements(name: str) -> dict[str, str]:
-    """``{item id: event label}`` of sample ``name``."""
-    with (JUDGED / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
-        return {r["id"]: r["event"] for r in csv.DictReader(
-            line for line in fh if not line.startswith("#"))}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--show", choices=NAMES)
@@ -66,11 +60,7 @@ def main() -> int:
                   f"|| {r['summary'][:220]}")
     if args.check:
         for name in NAMES:
-            ids = {r["id"] for r in sample(rows, name)}
-            judged = judgements(name)
-            missing, extra = ids - set(judged), set(judged) - ids
-            print(f"{name}: {len(ids)} items, {len(set(judged.values()))} events; "
-                  f"missing {sorted(missing)[:5]} extra {sorted(extra)[:5]}")
+            check(name, {r["id"] for r in sample(rows, name)})
     return 0
 
 

@@ -78,7 +78,8 @@ def sample(rows: list[dict[str, str]], name: str) -> list[dict[str, str]]:
 
 
 def judgements(name: str) -> dict[str, str]:
-    """``{data set ID: event label}`` of sample ``name``."""
+    """``{item id: event label}`` of sample ``name`` (any file of ``story_judgements/``:
+    the headline samples and the feed-item samples alike)."""
     with (JUDGED / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
         return {r["id"]: r["event"] for r in csv.DictReader(
             line for line in fh if not line.startswith("#"))}
@@ -104,12 +105,16 @@ def main() -> int:
                 print(f"{r['ID']}\t{r['PUBLISHER'][:20]}\t{r['TITLE']}")
     if args.check:
         for name in SEEDS:
-            ids = {r["ID"] for r in sample(rows, name)}
-            judged = judgements(name)
-            missing, extra = ids - set(judged), set(judged) - ids
-            print(f"{name}: {len(ids)} items, {len(set(judged.values()))} events; "
-                  f"missing {sorted(missing)[:5]} extra {sorted(extra)[:5]}")
+            check(name, {r["ID"] for r in sample(rows, name)})
     return 0
+
+
+def check(name: str, ids: set[str]) -> None:
+    """Print whether the judgements of sample ``name`` cover exactly its ``ids``."""
+    judged = judgements(name)
+    missing, extra = ids - set(judged), set(judged) - ids
+    print(f"{name}: {len(ids)} items, {len(set(judged.values()))} events; "
+          f"missing {sorted(missing)[:5]} extra {sorted(extra)[:5]}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ A local HTTP server (this process) serves 50 RSS feeds; every request of a feed 
 new entry on top of its 30 latest, and a third of the feeds answer 304 to a matching
 ETag, so new items keep arriving and both the parse and the conditional-GET paths run.
 
-The real daemon (``trendwatch.daemon.Daemon`` with production timings) runs in a
+The real daemon (``trendwatch.service.daemon.Daemon`` with production timings) runs in a
 subprocess whose clock is injected with time-machine and runs ``--speed`` times faster
 than real time: at 1000x, each source's 30-minute interval passes in 1.8 s, a day in 86 s,
 so a 5-minute run covers three and a half days: ~150 fetch cycles, ranking every 15
@@ -99,7 +99,7 @@ DAEMON = textwrap.dedent("""
     from pathlib import Path
     import time_machine
     from trendwatch.config import load_config
-    from trendwatch.daemon import Daemon, DaemonOptions
+    from trendwatch.service.daemon import Daemon, DaemonOptions
     from trendwatch.logs import setup_logging
     from trendwatch.plugins import load_plugins
 
@@ -118,7 +118,7 @@ DAEMON = textwrap.dedent("""
     host = load_plugins()
     # production timings in clock time (heartbeat 30 s, ranking 15 min, housekeeping 1 h);
     # only the loop's tick (real seconds) is shorter, so intervals keep their length
-    sys.exit(Daemon(config, config.bind_sources(host), Path(sys.argv[2]),
+    sys.exit(Daemon(config, bind_sources(config, host), Path(sys.argv[2]),
                     options=DaemonOptions(tick=0.1)).run())
 """)
 

@@ -78,11 +78,11 @@ def feedparser_alone(feeds: list[Feed], *, sax_driver: str | None = None,
                      **options: bool) -> tuple[float, int]:
     """Parse every body with feedparser (defaults unless ``options``), as a feed reader
     would. JSON Feeds go through it too: it finds nothing there, quickly, which flatters
-    the baseline. Its SAX drivers are its own (trendwatch.feeds adds one in front when
+    the baseline. Its SAX drivers are its own (trendwatch.parse.feeds adds one in front when
     imported) unless ``sax_driver`` names one to try first."""
     drivers = feedparser.api.PREFERRED_XML_PARSERS
     saved = list(drivers)
-    drivers[:] = [d for d in saved if d != "trendwatch.sax_driver"]
+    drivers[:] = [d for d in saved if d != "trendwatch.parse.sax_driver"]
     if sax_driver:
         drivers.insert(0, sax_driver)
     entries = 0
@@ -103,9 +103,9 @@ def storage_alone(feeds: list[Feed], db: Path) -> tuple[float, float, int]:
     transaction per feed as the pipeline does: a cold database, then a refetch of the same
     items. Returns (cold seconds, refetch seconds, items)."""
     from trendwatch.api import Response
-    from trendwatch.feeds import parse_feed
-    from trendwatch.ingest import save_items
-    from trendwatch.store import Store, utcnow
+    from trendwatch.db.store import Store, utcnow
+    from trendwatch.items.ingest import save_items
+    from trendwatch.parse.feeds import parse_feed
 
     now = utcnow()
     parsed = [(f.name, parse_feed(Response(f"http://bench{f.path}", 200,
@@ -217,7 +217,7 @@ def main() -> int:
 
     tuned_time, fp_entries = feedparser_alone(feeds, sanitize_html=False,
                                               resolve_relative_uris=False)
-    ours_time, _ = feedparser_alone(feeds, sax_driver="trendwatch.sax_driver",
+    ours_time, _ = feedparser_alone(feeds, sax_driver="trendwatch.parse.sax_driver",
                                     sanitize_html=False, resolve_relative_uris=False)
     save_cold, save_again, n_saved = storage_alone(feeds, tmp / "storage.db")
 

@@ -69,7 +69,7 @@ FEED_AFTER = PEAK + textwrap.dedent("""
     import sys
     from datetime import UTC, datetime
     from trendwatch.api import Response
-    from trendwatch.feeds import parse_feed
+    from trendwatch.parse.feeds import parse_feed
     body = open(sys.argv[1], "rb").read()
     items, warnings = parse_feed(Response("http://bench/feed", 200,
                                           {"content-type": "application/rss+xml"}, body),

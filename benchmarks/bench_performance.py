@@ -37,11 +37,11 @@ from perf_helpers import seed_history
 from websample import WEB_CONFIG, seed
 
 from trendwatch.config import parse_config
+from trendwatch.db.store import Store
 from trendwatch.performance.importers import read_records
 from trendwatch.performance.posts import import_files
 from trendwatch.performance.tables import read_table
 from trendwatch.plugins import load_plugins
-from trendwatch.store import Store
 from trendwatch.web import create_app
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -59,8 +59,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from trendwatch.config import ThemeConfig  # noqa: E402
+from trendwatch.parse.tokens import item_text  # noqa: E402
 from trendwatch.ranking.classifier import TrainParams, fit_model  # noqa: E402
-from trendwatch.ranking.text import item_text  # noqa: E402
 from trendwatch.ranking.training import STREAM_LIMIT  # noqa: E402
 from trendwatch.ranking.uncertainty import margin  # noqa: E402
 
@@ -253,7 +253,7 @@ def labels_to_target(themes: list[ThemeConfig], pool: list[dict[str, Any]],
 
 
 def model_norm(text: str) -> str:
-    from trendwatch.ranking.text import normalise
+    from trendwatch.parse.tokens import normalise
 
     return normalise(text)
 

@@ -21,9 +21,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from trendwatch.config import parse_config, starter_text
-from trendwatch.feedback import record_verdict
-from trendwatch.queries import backlog, list_suggestions, search_items
-from trendwatch.store import Store, dumps, iso, loads
+from trendwatch.daily.queries import backlog, list_suggestions, search_items
+from trendwatch.db.store import Store, dumps, iso, loads
+from trendwatch.review.verdicts import record_verdict
 
 WORDS = [
     "film", "horor", "penonton", "bioskop", "sutradara", "festival", "trailer", "kamera",

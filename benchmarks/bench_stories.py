@@ -90,10 +90,22 @@ from pathlib import Path
 
 import numpy as np
 
-from trendwatch import ingest, stories
+from trendwatch import stories
 from trendwatch.api import Item
-from trendwatch.ingest import save_items
-from trendwatch.store import Store, iso
+from trendwatch.db.store import Store, iso
+from trendwatch.items import ingest
+from trendwatch.items.ingest import save_items
+from trendwatch.stories import edit as _edit
+from trendwatch.stories import match as story_match
+
+
+def set_constant(name: str, value: object) -> None:
+    """Set a tuning constant of trendwatch.stories in every submodule that holds it (each
+    imports the constants it reads by name)."""
+    for module in (stories.index, stories.words, story_match, _edit):
+        if hasattr(module, name):
+            setattr(module, name, value)
+
 
 DATA = Path.home() / ".cache" / "trendwatch-bench" / "uci-news-aggregator-sample.csv"
 
@@ -136,7 +148,7 @@ def _store_one_by_one(rows: list[dict[str, str]], key: str,
                       threshold: float, exact_only: bool) -> tuple[dict[str, str], float]:
     """Each row saved in its own transaction, as ``as_item`` makes it (source, item, time
     stored at), in a fresh database: ``({row[key]: story}, seconds)``."""
-    stories.THRESHOLD = 9.0 if exact_only else threshold
+    set_constant("THRESHOLD", 9.0 if exact_only else threshold)
     stories.forget_indexes()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "q.db")
@@ -307,7 +319,7 @@ def pairwise_ceiling(rows: list[dict[str, str]], ids: list[str], truth: dict[str
 
     words = {r["id"]: stories.terms(r["title"], r["summary"]) for r in rows}
     df: Counter[str] = Counter(w for t in words.values() for w in t)
-    idf = {w: math.log(1 + len(rows) / max(n, stories.IDF_MIN_DF)) for w, n in df.items()}
+    idf = {w: math.log(1 + len(rows) / max(n, stories.index.IDF_MIN_DF)) for w, n in df.items()}
     vec = {i: {w: x * idf[w] for w, x in words[i].items()} for i in ids}
     norm = {i: math.sqrt(sum(x * x for x in v.values())) or 1.0 for i, v in vec.items()}
     lexical = []
@@ -366,7 +378,7 @@ def semantic_runs(args: argparse.Namespace, rows: list[dict[str, str]]
         weight, th = parts[0], parts[1]
         rescue_emb, rescue_lex, shared = (parts[2:5] + [2.0, 0.0, 1.0][len(parts) - 2:])[:3]
         if rescue_emb > 1:  # no rescue: candidates as the lexical method finds them
-            shared = stories.MIN_SHARED
+            shared = stories.index.MIN_SHARED
         sem = Semantic(weight, rescue_emb, rescue_lex, int(shared), args.fit_weight)
         sem.prepare([r["TITLE"] for r in rows])
         out.append((f"threshold {th:.2f}, {sem.describe()}", th, False, sem))
@@ -434,7 +446,7 @@ class Semantic:
     similarity, candidates still from the lexical index (bounded work per item).
 
     A candidate item (or story centroid) joins at ``(1 - weight) * lexical + weight *
-    embedding >= threshold`` when it shares ``stories.MIN_SHARED`` words, or is *rescued*
+    embedding >= threshold`` when it shares ``stories.index.MIN_SHARED`` words, or is *rescued*
     when it shares at least ``rescue_shared`` words, lexical >= ``rescue_lex`` and
     embedding >= ``rescue_emb`` (off unless ``rescue_emb`` <= 1)."""
 
@@ -487,12 +499,12 @@ class Semantic:
 
             def similar(self, item_terms, at, exclude, idf, norm, gen):  # type: ignore[no-untyped-def]
                 mine = sem.by_id.get(exclude)
-                saved = stories.MIN_SHARED
-                stories.MIN_SHARED = min(saved, sem.rescue_shared)
+                saved = stories.index.MIN_SHARED
+                set_constant("MIN_SHARED", min(saved, sem.rescue_shared))
                 try:
                     found = super().similar(item_terms, at, exclude, idf, norm, gen)
                 finally:
-                    stories.MIN_SHARED = saved
+                    set_constant("MIN_SHARED", saved)
                 out = []
                 for lex, entry in found:
                     emb = float(mine @ self.vecs[entry.item_id]) if mine is not None else 0.0
@@ -503,7 +515,7 @@ class Semantic:
                         continue  # found only because the rescue looks at fewer words
                     score = (1 - sem.weight) * lex + sem.weight * emb
                     if rescued:
-                        score = max(score, stories.THRESHOLD + 1e-6 * emb)
+                        score = max(score, stories.index.THRESHOLD + 1e-6 * emb)
                     out.append((score, entry))
                 out.sort(key=lambda p: (-p[0], p[1].item_id))
                 return out
@@ -534,7 +546,7 @@ class Semantic:
                 idf = self.idf_map(item_terms)
                 norm = math.sqrt(sum((v * idf[t]) ** 2 for t, v in item_terms.items()))
                 shared = [t for t in item_terms if t in centroid]
-                if len(shared) < stories.MIN_SHARED:
+                if len(shared) < stories.index.MIN_SHARED:
                     return 0.0
                 dot = sum(item_terms[t] * centroid[t] * idf[t] ** 2 for t in shared)
                 cn = self._norm(centroid)
@@ -635,7 +647,7 @@ def cost(args: argparse.Namespace) -> None:
             db.execute("insert into stories (id, first_seen_at, updated_at) "
                        "select id, first_seen_at, first_seen_at from items")
         now = start + timedelta(days=days)
-        stories.THRESHOLD = args.threshold
+        set_constant("THRESHOLD", args.threshold)
         stories.forget_indexes()
         sem = semantic_runs(args, [])[0][3] if args.semantic else None
         if sem is not None:
@@ -697,8 +709,8 @@ def corpus_cost(args: argparse.Namespace) -> None:
     from exact_keys import exact_keys_only
 
     from trendwatch.api import Response
-    from trendwatch.feeds import parse_feed
-    from trendwatch.store import utcnow
+    from trendwatch.db.store import utcnow
+    from trendwatch.parse.feeds import parse_feed
 
     now = utcnow()
     parsed = [(f.name, parse_feed(Response(f"http://bench{f.path}", 200,
@@ -729,26 +741,26 @@ def corpus_cost(args: argparse.Namespace) -> None:
 
 def summary_threshold(limit: float) -> None:
     """``--summary-threshold``: items whose words include summary words (weight 1) join
-    at ``limit``, headline-only items at ``stories.THRESHOLD`` as before (the cold-start
+    at ``limit``, headline-only items at ``stories.index.THRESHOLD`` as before (the cold-start
     threshold still applies to both)."""
-    real = stories._match
+    real = story_match._match
 
     def match(db, index, item_terms, at, item_id, pending):  # type: ignore[no-untyped-def]
-        saved = stories.THRESHOLD
+        saved = stories.index.THRESHOLD
         if saved < 9 and any(w != stories.TITLE_WEIGHT for w in item_terms.values()):
-            stories.THRESHOLD = limit
+            set_constant("THRESHOLD", limit)
         try:
             return real(db, index, item_terms, at, item_id, pending)
         finally:
-            stories.THRESHOLD = saved
+            set_constant("THRESHOLD", saved)
 
-    stories._match = match  # type: ignore[assignment]
+    story_match._match = match  # type: ignore[assignment]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, help="use the first N rows of the data")
-    parser.add_argument("--threshold", type=float, default=stories.THRESHOLD)
+    parser.add_argument("--threshold", type=float, default=stories.index.THRESHOLD)
     parser.add_argument("--sweep", action="store_true", help="try several thresholds")
     parser.add_argument("--cost-items", type=int, default=100_000)
     parser.add_argument("--no-cost", action="store_true")
@@ -781,7 +793,10 @@ def main() -> int:
         summary_threshold(args.summary_threshold)
     for assignment in args.set:
         name, _, value = assignment.partition("=")
-        setattr(stories, name, type(getattr(stories, name))(value))
+        if not hasattr(stories.index, name) and not hasattr(stories.words, name):
+            parser.error(f"no constant {name} in trendwatch.stories")
+        owner = stories.index if hasattr(stories.index, name) else stories.words
+        set_constant(name, type(getattr(owner, name))(value))
     if args.corpus_cost:
         corpus_cost(args)
         return 0

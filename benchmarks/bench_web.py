@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from websample import WEB_CONFIG, seed
 
 from trendwatch.config import parse_config
-from trendwatch.feedback import record_verdict
-from trendwatch.store import Store
+from trendwatch.db.store import Store
+from trendwatch.review.verdicts import record_verdict
 from trendwatch.web import create_app
 
 PAGES = ["/healthz", "/", "/?status=all", "/?theme=advertising", "/backlog", "/backlog.ics",

@@ -16,7 +16,7 @@ import re
 
 from trendwatch.config import parse_config, starter_text
 from trendwatch.ranking.angles import template_angles
-from trendwatch.safety import from_config
+from trendwatch.ranking.safety import from_config
 
 TITLES = [
     '40 Ucapan Selamat Hari Guru Nasional 2026 yang Menyentuh Hati',

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from trendwatch.api import Angle
-from trendwatch.hookspecs import hookimpl
-from trendwatch.ranking.angles import template_angles
+from trendwatch.api import (
+    Angle,
+    hookimpl,
+    template_angles,
+)
 
 
 @hookimpl

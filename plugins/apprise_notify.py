@@ -24,9 +24,12 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from trendwatch.api import Notifier, NotifierOptions
-from trendwatch.errors import TrendwatchError
-from trendwatch.hookspecs import hookimpl
+from trendwatch.api import (
+    Notifier,
+    NotifierOptions,
+    TrendwatchError,
+    hookimpl,
+)
 
 MISSING = ("the apprise notifier needs the apprise package: "
            "pip install 'trendwatch[apprise]'")

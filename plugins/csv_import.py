@@ -39,13 +39,24 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from trendwatch import jsonstream
-from trendwatch.api import FetchContext, Item, Source, SourceError, SourceOptions
-from trendwatch.budget import Budget
-from trendwatch.budget import current as current_budget
-from trendwatch.feeds import clamp_future, http_url
-from trendwatch.hookspecs import hookimpl
-from trendwatch.text import content_hash, plain_text
+from trendwatch.api import (
+    Budget,
+    FetchContext,
+    Item,
+    JsonRows,
+    JsonStreamError,
+    Source,
+    SourceError,
+    SourceOptions,
+    clamp_future,
+    content_hash,
+    current_budget,
+    hookimpl,
+    http_url,
+    json_loads,
+    json_rows,
+    plain_text,
+)
 
 DEFAULT_PATTERNS = ("*.csv", "*.tsv", "*.json", "*.jsonl")
 #: A spreadsheet export bigger than this is a mistake (or not an export): skipped.
@@ -380,7 +391,7 @@ class CsvImportSource(Source):
                 if not line.strip():
                     continue
                 try:
-                    obj = jsonstream.loads(line.lstrip("\ufeff"))
+                    obj = json_loads(line.lstrip("\ufeff"))
                 except (ValueError, RecursionError) as err:
                     ctx.warn(f"{file.name} line {n}: not valid JSON "
                              f"({getattr(err, 'msg', err)}); skipped")
@@ -392,16 +403,16 @@ class CsvImportSource(Source):
             return
         # the rows are decoded one at a time (a 20 MB array of a million rows is never
         # built); an export that nests them deeper than one key is decoded whole
-        info = jsonstream.Rows()
+        info = JsonRows()
         n = 0
         try:
             text = handle.read().lstrip("\ufeff")
-            for n, obj in enumerate(jsonstream.iter_rows(text, ROW_KEYS, info), 1):
+            for n, obj in enumerate(json_rows(text, ROW_KEYS, info), 1):
                 if isinstance(obj, dict):
                     yield f"item {n}", _normalise_keys(obj)
                 else:
                     ctx.warn(f"{file.name} item {n}: not a JSON object; skipped")
-        except jsonstream.StreamError as err:
+        except JsonStreamError as err:
             where = f"after item {n}" if n else "at the start"
             ctx.warn(f"{file.name}: not valid JSON {where} ({err}); "
                      + (f"kept the {n} rows before it" if n else "skipped"))

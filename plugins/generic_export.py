@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from trendwatch.hookspecs import hookimpl
-from trendwatch.performance.importers import Importer
+from trendwatch.api import (
+    Importer,
+    hookimpl,
+)
 
 
 class GenericExport(Importer):

@@ -43,9 +43,15 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from pydantic import field_validator
 
-from trendwatch.api import FetchContext, HttpURL, Item, Source, SourceOptions
-from trendwatch.feeds import parse_feed
-from trendwatch.hookspecs import hookimpl
+from trendwatch.api import (
+    FetchContext,
+    HttpURL,
+    Item,
+    Source,
+    SourceOptions,
+    hookimpl,
+    parse_feed,
+)
 
 HT = "{https://trends.google.com/trending/rss}"
 FEED_URL = "https://trends.google.com/trending/rss?geo={geo}"

@@ -45,9 +45,10 @@ from trendwatch.api import (
     Source,
     SourceError,
     SourceOptions,
+    hookimpl,
+    http_url,
+    parse_iso_date,
 )
-from trendwatch.feeds import http_url, parse_iso_date
-from trendwatch.hookspecs import hookimpl
 
 
 class MastodonTrendsOptions(SourceOptions):

@@ -40,8 +40,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from trendwatch.api import FetchContext, Item, Source, SourceError, SourceOptions
-from trendwatch.hookspecs import hookimpl
+from trendwatch.api import (
+    FetchContext,
+    Item,
+    Source,
+    SourceError,
+    SourceOptions,
+    hookimpl,
+)
 
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
          "September", "Oktober", "November", "Desember")

@@ -46,9 +46,10 @@ from trendwatch.api import (
     Source,
     SourceError,
     SourceOptions,
+    clamp_future,
+    hookimpl,
+    http_url,
 )
-from trendwatch.feeds import clamp_future, http_url
-from trendwatch.hookspecs import hookimpl
 
 
 class RedditOptions(SourceOptions):

@@ -13,9 +13,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from trendwatch.api import FetchContext, HttpURL, Item, Source, SourceOptions
-from trendwatch.feeds import parse_feed
-from trendwatch.hookspecs import hookimpl
+from trendwatch.api import (
+    FetchContext,
+    HttpURL,
+    Item,
+    Source,
+    SourceOptions,
+    hookimpl,
+    parse_feed,
+)
 
 
 class RssOptions(SourceOptions):

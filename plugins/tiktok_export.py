@@ -15,10 +15,12 @@ import re
 from collections.abc import Callable
 from datetime import tzinfo
 
-from trendwatch.hookspecs import hookimpl
-from trendwatch.performance.importers import Importer
-from trendwatch.performance.model import PostRecord
-from trendwatch.performance.tables import Table
+from trendwatch.api import (
+    Importer,
+    PostRecord,
+    Table,
+    hookimpl,
+)
 
 _VIDEO_ID = re.compile(r"/(?:video|photo|v)/(\d{6,})")
 

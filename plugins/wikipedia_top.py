@@ -32,8 +32,8 @@ from trendwatch.api import (
     Source,
     SourceError,
     SourceOptions,
+    hookimpl,
 )
-from trendwatch.hookspecs import hookimpl
 
 #: Main pages are always on top and say nothing about trends.
 MAIN_PAGES = {"Halaman_Utama", "Main_Page", "-"}

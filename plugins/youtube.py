@@ -47,9 +47,9 @@ from trendwatch.api import (
     Source,
     SourceError,
     SourceOptions,
+    hookimpl,
+    parse_feed,
 )
-from trendwatch.feeds import parse_feed
-from trendwatch.hookspecs import hookimpl
 
 FEED_URL = "https://www.youtube.com/feeds/videos.xml"
 

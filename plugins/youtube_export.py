@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import tzinfo
 
-from trendwatch.hookspecs import hookimpl
-from trendwatch.performance.importers import Importer
-from trendwatch.performance.model import PostRecord
-from trendwatch.performance.tables import Table
+from trendwatch.api import (
+    Importer,
+    PostRecord,
+    Table,
+    hookimpl,
+)
 
 SHORT_MAX_SECONDS = 180
 

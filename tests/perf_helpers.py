@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from trendwatch.store import Store, iso
+from trendwatch.db.store import Store, iso
 
 
 def _col(i: int) -> str:

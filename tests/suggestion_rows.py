@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trendwatch.store import Store, dumps, iso
+from trendwatch.db.store import Store, dumps, iso
 
 CONFIG = """
 [brand]
@@ -133,7 +133,8 @@ def ingest(store: Store, heads: list[tuple[str, str]], now: datetime) -> None:
     from datetime import timedelta
 
     from trendwatch.api import Item
-    from trendwatch.ingest import save_items
+
+    from trendwatch.items.ingest import save_items
 
     by_source: dict[str, list[Item]] = defaultdict(list)
     for source, title in heads:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import random
 
-from trendwatch.backoff import next_delay
+from trendwatch.fetch.backoff import next_delay
 
 
 def rng() -> random.Random:

@@ -22,7 +22,7 @@ from test_browser import (  # noqa: F401  (fixture)
     keep_screenshot,
 )
 
-from trendwatch.store import Store
+from trendwatch.db.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "performance"
 POST_URL = ("https://www.tiktok.com/@studiolensa.id/video/7430000000000000002"

@@ -20,9 +20,9 @@ from test_browser import (  # noqa: F401 (fixture)
 from websample import WEB_CONFIG
 
 from trendwatch.config import parse_config
-from trendwatch.feedback import record_verdict
+from trendwatch.db.store import Store
 from trendwatch.plan import items
-from trendwatch.store import Store
+from trendwatch.review.verdicts import record_verdict
 
 WEEK = "2030-01-07"
 PLAN = """

@@ -128,7 +128,7 @@ def test_fetch_errors_from_a_server_cannot_reach_the_terminal(cli, tmp_path, fee
     assert lines[-1] == \
         "api: error: API error: kuota habis [2J ]0;judul 31m txt.exe other: ok, 5 new"
     # The pipeline's warning log line is cleaned the same way by the log formatter.
-    assert lines[0].startswith("WARNING trendwatch.pipeline: source api failed") and \
+    assert lines[0].startswith("WARNING trendwatch.fetch.round: source api failed") and \
         lines[0].endswith("kuota habis [2J ]0;judul 31m txt.exe other: ok, 5 new")
     assert len(lines) == 2
 

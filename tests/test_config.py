@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from trendwatch.binding import bind_sources
 from trendwatch.config import load_config, parse_config, starter_text
 from trendwatch.durations import parse_duration
 from trendwatch.errors import ConfigError
@@ -12,7 +13,7 @@ def problems(text: str, bind: bool = True) -> list[str]:
     with pytest.raises(ConfigError) as info:
         config = parse_config(text, "t.toml")
         if bind:
-            config.bind_sources(load_plugins())
+            bind_sources(config, load_plugins())
     return info.value.problems
 
 
@@ -21,7 +22,7 @@ def test_starter_config_is_valid_and_binds_every_source():
     assert config.brand.timezone == "Asia/Jakarta"
     assert 4 <= len(config.themes) <= 6
     assert len(config.sources) >= 12
-    bound = config.bind_sources(load_plugins())
+    bound = bind_sources(config, load_plugins())
     assert {s.table.plugin for s in bound} >= {"rss"}
 
 
@@ -108,8 +109,8 @@ def test_a_plugin_raising_anything_is_a_config_error_naming_it():
     """A plugin's Options validator or constructor raising something other than a
     ValueError is reported as one line naming sources[i] and the plugin, no traceback."""
     from pydantic import field_validator
-
     from trendwatch.api import Source, SourceOptions
+
     from trendwatch.hookspecs import hookimpl
 
     class FussyOptions(SourceOptions):
@@ -146,7 +147,7 @@ def test_a_plugin_raising_anything_is_a_config_error_naming_it():
                           '[[sources]]\nname = "b"\nplugin = "fussy"\nregion = "xx"\n'
                           '[[sources]]\nname = "c"\nplugin = "fragile"\n', "t.toml")
     with pytest.raises(ConfigError) as info:
-        config.bind_sources(load_plugins([Plugin()]))
+        bind_sources(config, load_plugins([Plugin()]))
     assert info.value.problems == [
         "sources[1]: plugin \"fussy\" rejected its options: KeyError: 'xx'",
         'sources[2]: plugin "fragile" rejected its options: RuntimeError: needs a cache folder']

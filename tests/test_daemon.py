@@ -22,12 +22,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from local_http import LocalHTTPServer
-
 from trendwatch.api import FetchContext, Item, Source
+
+from trendwatch.binding import bind_sources
 from trendwatch.config import Config, parse_config
-from trendwatch.daemon import Daemon, DaemonOptions
+from trendwatch.db.store import Store
 from trendwatch.plugins import load_plugins
-from trendwatch.store import Store
+from trendwatch.service.daemon import Daemon, DaemonOptions
 from trendwatch.testing import configure_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -329,7 +330,7 @@ def local_daemon(server, write_config, tmp_path):
                            .read_text("utf-8"))
         host = load_plugins()
         opts = DaemonOptions(**{"tick": 0.05, **options})
-        return Daemon(cfg, cfg.bind_sources(host), tmp_path / "tw.db", options=opts)
+        return Daemon(cfg, bind_sources(cfg, host), tmp_path / "tw.db", options=opts)
 
     return make
 

@@ -15,12 +15,12 @@ from xml.sax.saxutils import escape
 
 import pytest
 import time_machine
-
 from trendwatch.api import Item
+
 from trendwatch.config import Config, FetchConfig
-from trendwatch.ingest import legacy_key, save_items
-from trendwatch.pipeline import run_round
-from trendwatch.store import Store, iso
+from trendwatch.db.store import Store, iso
+from trendwatch.fetch.round import run_round
+from trendwatch.items.ingest import legacy_key, save_items
 from trendwatch.testing import configure_source
 
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)

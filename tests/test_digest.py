@@ -13,11 +13,12 @@ from click.testing import CliRunner
 from suggestion_rows import CONFIG, add_item, add_suggestion, seed_day
 
 from trendwatch.api import Notifier
-from trendwatch.config import ConfiguredNotifier, PluginTable, parse_config
-from trendwatch.digest import build_digest
+from trendwatch.binding import ConfiguredNotifier, bind_notifiers
+from trendwatch.config import PluginTable, parse_config
+from trendwatch.daily.digest import build_digest
+from trendwatch.db.store import Store
 from trendwatch.errors import ConfigError, TrendwatchError
 from trendwatch.plugins import load_plugins
-from trendwatch.store import Store
 
 XSS = "<img src=x onerror=alert(1)>"
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB, digest time
@@ -140,7 +141,7 @@ def test_digest_output_dir_and_formats_from_config(store, tmp_path):
 
 def test_rising_topics_are_listed(store, monkeypatch):
     """The digest lists what the burst detector returns, escaped, even with no suggestion."""
-    import trendwatch.digest as digest_mod
+    import trendwatch.daily.digest as digest_mod
 
     monkeypatch.setattr(digest_mod, "_rising", lambda s, c, n: [
         {"term": "timnas", "count": 42, "baseline": 3.5, "ratio": 12.0, "sources": 5},
@@ -249,7 +250,7 @@ def test_apprise_auto_format_sends_html_where_preferred(httpserver):
     host = load_plugins()
     config = parse_config(_apprise_config(f"json://127.0.0.1:{httpserver.port}/h",
                                           extra='format = "html"'))
-    (cn,) = config.bind_notifiers(host)
+    (cn,) = bind_notifiers(config, host)
     cn.notifier.send("Judul", "# md", "<h1>html</h1>")
     assert httpserver.log[0][0].get_json()["message"] == "<h1>html</h1>"
 
@@ -257,12 +258,12 @@ def test_apprise_auto_format_sends_html_where_preferred(httpserver):
 def test_apprise_config_errors_name_the_key():
     host = load_plugins()
     with pytest.raises(ConfigError) as info:
-        parse_config(_apprise_config("nosuchscheme://abc")).bind_notifiers(host)
+        bind_notifiers(parse_config(_apprise_config("nosuchscheme://abc")), host)
     assert info.value.problems[0].startswith("notifiers[0].urls: [0]: apprise does not "
                                              'understand this URL (scheme "nosuchscheme")')
     with pytest.raises(ConfigError) as info:
-        parse_config(CONFIG + '[[notifiers]]\nname = "t"\nplugin = "apprise"\n'
-                     'urls = []\n').bind_notifiers(host)
+        bind_notifiers(parse_config(CONFIG + '[[notifiers]]\nname = "t"\nplugin = "apprise"\n'
+                     'urls = []\n'), host)
     assert info.value.problems[0].startswith("notifiers[0].urls:")
 
 
@@ -276,7 +277,7 @@ def test_apprise_missing_gives_a_clear_error(monkeypatch):
         apprise_notify._apprise()
     with pytest.raises(ConfigError, match=r"notifiers\[0\]\.urls: the apprise notifier "
                                           r"needs the apprise package"):
-        parse_config(_apprise_config("json://127.0.0.1:1/x")).bind_notifiers(load_plugins())
+        bind_notifiers(parse_config(_apprise_config("json://127.0.0.1:1/x")), load_plugins())
 
 
 def test_digest_command_prints_and_writes(tmp_path, write_config, time_machine):
@@ -351,7 +352,8 @@ def test_jinja2_is_a_declared_dependency():
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     names = {re.split(r"[<>=!~\[; ]", dep, maxsplit=1)[0].lower()
              for dep in project["dependencies"]}
-    assert "import jinja2" in (root / "trendwatch" / "render.py").read_text(encoding="utf-8")
+    render = root / "trendwatch" / "daily" / "render.py"
+    assert "import jinja2" in render.read_text(encoding="utf-8")
     assert "jinja2" in names
 
 

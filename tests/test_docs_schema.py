@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from trendwatch.store import Store
+from trendwatch.db.store import Store
 
 DOC = Path(__file__).parent.parent / "docs" / "schema.md"
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from icalendar import Calendar
 from suggestion_rows import CONFIG, add_item, add_suggestion, seed_day
 
-from trendwatch.store import Store
+from trendwatch.db.store import Store
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # Saturday 09:00 WIB
 

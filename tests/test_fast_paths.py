@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-import trendwatch.feeds  # noqa: F401  (installs the driver)
+import trendwatch.parse.feeds  # noqa: F401  (installs the driver)
+from trendwatch.parse.sax_driver import BufferedExpatParser
 from trendwatch.ranking.char_ngrams import CharWBCounter
 from trendwatch.ranking.classifier import CHAR_NGRAMS
-from trendwatch.sax_driver import BufferedExpatParser
 
 TEXTS = [
     "film horor lokal tembus dua juta penonton",
@@ -69,13 +69,13 @@ XML_FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures").rglob("*.x
 @pytest.mark.parametrize("path", XML_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_buffered_sax_driver_parses_every_fixture_exactly_like_feedparser(path):
     drivers = feedparser.api.PREFERRED_XML_PARSERS
-    assert drivers[0] == "trendwatch.sax_driver"
+    assert drivers[0] == "trendwatch.parse.sax_driver"
     body = path.read_bytes()
     headers = {"content-type": "application/xml"}
     ours = feedparser.parse(body, response_headers=headers, sanitize_html=False,
                             resolve_relative_uris=False)
     saved = list(drivers)
-    drivers.remove("trendwatch.sax_driver")
+    drivers.remove("trendwatch.parse.sax_driver")
     try:
         stock = feedparser.parse(body, response_headers=headers, sanitize_html=False,
                                  resolve_relative_uris=False)

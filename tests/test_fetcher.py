@@ -25,10 +25,10 @@ import pytest
 from local_http import LocalHTTPServer
 
 from trendwatch.config import Config, FetchConfig
+from trendwatch.db.store import Store
 from trendwatch.errors import FetchError
-from trendwatch.fetcher import BlockedAddress, CacheEntry, Fetcher, address_allowed
-from trendwatch.pipeline import fetch_one, run_round
-from trendwatch.store import Store
+from trendwatch.fetch.http import BlockedAddress, CacheEntry, Fetcher, address_allowed
+from trendwatch.fetch.round import fetch_one, run_round
 from trendwatch.testing import configure_source
 
 Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
@@ -174,12 +174,12 @@ def test_conditional_get_sends_validators_and_304_is_not_modified(server: LocalS
 
 def test_304_costs_no_parsing(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     server.routes["/feed.xml"] = lambda h: send(h, 304)
-    import trendwatch.feeds
+    import trendwatch.parse.feeds
 
     def no_parsing(*args: object, **kwargs: object) -> None:
         raise AssertionError("feedparser must not run on a 304")
 
-    monkeypatch.setattr(trendwatch.feeds.feedparser, "parse", no_parsing)
+    monkeypatch.setattr(trendwatch.parse.feeds.feedparser, "parse", no_parsing)
     cs = configure_source("rss", name="berita", url=server.url("/feed.xml"))
     config = Config().model_copy(update={"fetch": FetchConfig(allow_private=True, timeout=2)})
     f = Fetcher(config.fetch)
@@ -510,7 +510,7 @@ def test_round_of_200_slow_sources_takes_seconds(servers, tmp_path: Path) -> Non
 
 
 def test_watchdog_runs_due_callbacks_in_order_and_skips_cancelled() -> None:
-    from trendwatch.fetcher import Watchdog
+    from trendwatch.fetch.http import Watchdog
 
     dog, fired = Watchdog(), []
     done = threading.Event()

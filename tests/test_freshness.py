@@ -10,11 +10,11 @@ from email.utils import format_datetime
 import pytest
 
 from trendwatch.config import parse_config
-from trendwatch.evidence import count_words, evidence
-from trendwatch.freshness import item_date, published_words, relative
+from trendwatch.daily.build import build_daily_list
+from trendwatch.db.store import Store, iso, utcnow
+from trendwatch.items.freshness import item_date, published_words, relative
 from trendwatch.plugins import load_plugins
-from trendwatch.store import Store, iso, utcnow
-from trendwatch.suggest import build_daily_list
+from trendwatch.ranking.evidence import count_words, evidence
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 10:00 WIB
 WIB = parse_config("").brand.tz

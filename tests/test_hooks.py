@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from trendwatch.api import Angle
+
 from trendwatch.config import parse_config, starter_text
+from trendwatch.daily.build import angles_for
 from trendwatch.hookspecs import hookimpl
 from trendwatch.plugins import load_plugins
 from trendwatch.ranking.angles import TEMPLATES, template_angles, tone
 from trendwatch.ranking.topic import clean_headline, language, topic_phrase
-from trendwatch.suggest import angles_for
 
 BRAND = {"name": "Studio Lensa Kita", "languages": ["id", "en"]}
 

@@ -19,13 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from trendwatch.api import Response
-from trendwatch.budget import limits
+
+from trendwatch.binding import bind_sources
 from trendwatch.config import Config, FetchConfig
-from trendwatch.feeds import parse_feed
-from trendwatch.pipeline import run_round
-from trendwatch.store import Store
+from trendwatch.db.store import Store
+from trendwatch.fetch.round import run_round
+from trendwatch.parse.budget import limits
+from trendwatch.parse.feeds import parse_feed
 from trendwatch.testing import configure_source
 
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
@@ -75,7 +76,7 @@ CHILD = textwrap.dedent("""
     import json, sys, time
     from datetime import UTC, datetime
     from trendwatch.api import Response
-    from trendwatch.feeds import parse_feed
+    from trendwatch.parse.feeds import parse_feed
     path, ctype, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
     body = open(path, "rb").read()
     def rss(field):
@@ -498,7 +499,7 @@ def test_the_web_page_takes_the_first_and_last_dates(tmp_path, day):
 
 def test_each_database_has_its_own_model_and_digest_folders(tmp_path):
     from trendwatch.config import Config
-    from trendwatch.digest import output_dir
+    from trendwatch.daily.digest import output_dir
     from trendwatch.ranking.training import models_dir
 
     with Store(tmp_path / "trendwatch.db") as main, Store(tmp_path / "uji.db") as other:
@@ -512,8 +513,8 @@ def test_each_database_has_its_own_model_and_digest_folders(tmp_path):
 def test_the_daemon_follows_a_valid_edit_and_keeps_its_config_on_an_invalid_one(
         tmp_path, write_config, minimal_themes, cli, feed_server):
     from trendwatch.config import load_config
-    from trendwatch.daemon import Daemon, DaemonOptions
     from trendwatch.plugins import load_plugins
+    from trendwatch.service.daemon import Daemon, DaemonOptions
 
     feed_server.serve("/a", rss_of(2), RSS)
     source = f"""
@@ -528,7 +529,7 @@ def test_the_daemon_follows_a_valid_edit_and_keeps_its_config_on_an_invalid_one(
     path = write_config(source.format(name="satu") + minimal_themes)
     config, host = load_config(path), load_plugins()
     db = tmp_path / "tw.db"
-    daemon = Daemon(config, config.bind_sources(host), db, host=host,
+    daemon = Daemon(config, bind_sources(config, host), db, host=host,
                     options=DaemonOptions(isolate_jobs=False))
     daemon.start()
     try:
@@ -555,7 +556,7 @@ def test_the_daemon_follows_a_valid_edit_and_keeps_its_config_on_an_invalid_one(
 def test_big_documents_are_parsed_one_allowance_at_a_time(monkeypatch):
     import threading
 
-    from trendwatch import budget
+    from trendwatch.parse import budget
 
     monkeypatch.setattr(budget, "PARSE_BYTES_AT_ONCE", 1000)
     inside, most = [0], [0]
@@ -594,8 +595,8 @@ def test_a_model_file_left_by_a_killed_job_is_removed_by_the_next_training(tmp_p
     training job at shutdown) leaves an orphan file; the next training removes it once it
     is an hour old. A young one may belong to a job committing right now: kept."""
     from trendwatch.config import parse_config, starter_text
+    from trendwatch.daily.build import train_model
     from trendwatch.ranking.training import models_dir
-    from trendwatch.suggest import train_model
 
     config = parse_config(starter_text())
     now = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from trendwatch.config import DigestConfig, parse_config, starter_text
-from trendwatch.digest import build_digest
+from trendwatch.daily.build import build_daily_list
+from trendwatch.daily.digest import build_digest
+from trendwatch.db.store import Store, dumps, iso
 from trendwatch.errors import TrendwatchError
-from trendwatch.feedback import record_verdict
-from trendwatch.store import Store, dumps, iso
-from trendwatch.suggest import build_daily_list
+from trendwatch.review.verdicts import record_verdict
 from trendwatch.web import create_app
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 09:00 WIB

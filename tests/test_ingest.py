@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from trendwatch.api import Item
-from trendwatch.ingest import save_items
-from trendwatch.store import Store, loads
+
+from trendwatch.db.store import Store, loads
+from trendwatch.items.ingest import save_items
 
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=30)

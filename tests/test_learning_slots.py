@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from trendwatch.config import parse_config, starter_text
-from trendwatch.digest import build_digest
+from trendwatch.daily.build import build_daily_list
+from trendwatch.daily.digest import build_digest
+from trendwatch.db.store import Store, dumps, iso
 from trendwatch.plugins import load_plugins
 from trendwatch.ranking.learning import LABEL, pick_learning
 from trendwatch.ranking.uncertainty import margin, margin_of_scores
-from trendwatch.store import Store, dumps, iso
-from trendwatch.suggest import build_daily_list
 from trendwatch.web import create_app
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 09:00 WIB

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from trendwatch.migrations import migrations
-from trendwatch.store import Store
+from trendwatch.db.migrations import migrations
+from trendwatch.db.store import Store
 
 NAMES = [m.name for m in migrations._migrations]
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from perf_helpers import seed_history
 
+from trendwatch.db.store import Store
 from trendwatch.performance.analysis import (
     analyse,
     analyse_store,
@@ -18,7 +19,6 @@ from trendwatch.performance.analysis import (
     prior_strength,
 )
 from trendwatch.performance.report import csv_report, json_report, text_report
-from trendwatch.store import Store
 
 WIB = ZoneInfo("Asia/Jakarta")
 T0 = datetime(2026, 9, 1, 3, 0, tzinfo=UTC)  # 10:00 WIB, a Tuesday

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from perf_helpers import seed_history
 
 from trendwatch.config import parse_config
-from trendwatch.digest import build_digest
-from trendwatch.store import Store
+from trendwatch.daily.digest import build_digest
+from trendwatch.db.store import Store
 
 CONFIG = """
 [brand]

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from perf_helpers import write_xlsx
 
+from trendwatch.db.store import Store
 from trendwatch.performance.posts import import_files
 from trendwatch.performance.tables import (
     CellError,
@@ -28,7 +29,6 @@ from trendwatch.performance.tables import (
     parse_percent,
 )
 from trendwatch.plugins import load_plugins
-from trendwatch.store import Store
 
 WIB = ZoneInfo("Asia/Jakarta")
 T1 = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

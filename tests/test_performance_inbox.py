@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from trendwatch.config import parse_config
-from trendwatch.daemon import Daemon, DaemonOptions
+from trendwatch.db.store import Store
 from trendwatch.performance.inbox import process_inbox
 from trendwatch.plugins import load_plugins
-from trendwatch.store import Store
+from trendwatch.service.daemon import Daemon, DaemonOptions
 
 WIB = ZoneInfo("Asia/Jakarta")
 

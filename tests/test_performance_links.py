@@ -11,11 +11,11 @@ import pytest
 from websample import WEB_CONFIG, seed
 
 from trendwatch.config import parse_config
+from trendwatch.db.store import Store
 from trendwatch.errors import TrendwatchError
 from trendwatch.performance.links import link_post, post_key
 from trendwatch.performance.posts import import_files
 from trendwatch.plugins import load_plugins
-from trendwatch.store import Store
 from trendwatch.web import create_app
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -105,7 +105,7 @@ def test_backlog_page_has_the_posted_field(tmp_path):
     db = tmp_path / "t.db"
     seed(db, xss=False)
     store = Store(db)
-    from trendwatch.feedback import record_verdict
+    from trendwatch.review.verdicts import record_verdict
 
     sid = store.query("select id from suggestions where status = 'new' limit 1")[0]["id"]
     record_verdict(store, sid, "accept", tz=WIB)

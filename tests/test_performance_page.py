@@ -10,9 +10,9 @@ from perf_helpers import seed_history
 from websample import WEB_CONFIG, seed
 
 from trendwatch.config import parse_config
+from trendwatch.db.store import Store
 from trendwatch.performance.posts import import_files
 from trendwatch.plugins import load_plugins
-from trendwatch.store import Store
 from trendwatch.web import create_app
 
 

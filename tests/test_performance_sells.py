@@ -14,9 +14,9 @@ import pytest
 from perf_helpers import seed_history
 
 from trendwatch.config import parse_config, starter_text
+from trendwatch.daily.build import build_daily_list, train_model
+from trendwatch.db.store import Store, dumps, iso
 from trendwatch.performance.sells import Sells, load_sells
-from trendwatch.store import Store, dumps, iso
-from trendwatch.suggest import build_daily_list, train_model
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 09:00 WIB
 HISTORY_START = datetime(2025, 9, 1, 3, 0, tzinfo=UTC)  # long before the window

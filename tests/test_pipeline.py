@@ -10,12 +10,12 @@ from datetime import timedelta
 from typing import ClassVar
 
 import pytest
-
 from trendwatch.api import FetchContext, Item, Source, SourceOptions
+
 from trendwatch.config import Config
+from trendwatch.db.store import Store, parse_iso, utcnow
 from trendwatch.errors import SourceError
-from trendwatch.pipeline import FetchOutcome, FetchPool, due_sources, run_round, store_outcome
-from trendwatch.store import Store, parse_iso, utcnow
+from trendwatch.fetch.round import FetchOutcome, FetchPool, due_sources, run_round, store_outcome
 from trendwatch.testing import configure_source
 
 
@@ -249,7 +249,7 @@ def test_a_result_that_cannot_be_stored_counts_as_a_failed_fetch(store, monkeypa
     def explode(*args, **kwargs):
         raise ValueError("item 3 has a title the store cannot take")
 
-    monkeypatch.setattr("trendwatch.pipeline.save_items", explode)
+    monkeypatch.setattr("trendwatch.fetch.round.save_items", explode)
     (out,) = run_round(store, [src(Quick, "odd")], Config())
     assert out.failed and "could not store result" in out.error
     row = store.query("select * from sources where name = 'odd'")[0]

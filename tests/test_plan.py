@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from suggestion_rows import CONFIG, add_item, seed_day
 
 from trendwatch.config import parse_config
+from trendwatch.db.store import Store
 from trendwatch.plan import items, slots
 from trendwatch.plan.items import PlanError
-from trendwatch.store import Store
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB
 PLAN_CONFIG = CONFIG + """

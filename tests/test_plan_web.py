@@ -16,8 +16,8 @@ import pytest
 from websample import WEB_CONFIG, seed
 
 from trendwatch.config import parse_config
-from trendwatch.plan.web import calendar_token
 from trendwatch.web import create_app
+from trendwatch.web.plan_page import calendar_token
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB
 TOKEN = "kunci-rahasia-studio-2026-panjang"

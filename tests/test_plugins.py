@@ -295,8 +295,8 @@ def test_register_importers_has_its_own_names(plugin_dist, tmp_path):
 
     from zoneinfo import ZoneInfo
 
+    from trendwatch.db.store import Store
     from trendwatch.performance.posts import import_files
-    from trendwatch.store import Store
 
     export = tmp_path / "threads.csv"
     export.write_text("Permalink,Date,Views\nhttps://www.threads.net/@akun/post/AbC1,"

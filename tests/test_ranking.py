@@ -11,6 +11,7 @@ import pytest
 
 from trendwatch.config import RankingWeights, ThemeConfig, parse_config, starter_text
 from trendwatch.errors import ModelError
+from trendwatch.parse.tokens import content_tokens, key_phrases, normalise
 from trendwatch.ranking import angles, rising, signals
 from trendwatch.ranking.classifier import (
     OFF,
@@ -22,7 +23,6 @@ from trendwatch.ranking.classifier import (
     fit_model,
 )
 from trendwatch.ranking.persist import load_model, save_model, sha256_file
-from trendwatch.ranking.text import content_tokens, key_phrases, normalise
 
 CONFIG = parse_config(starter_text())
 
@@ -355,7 +355,7 @@ def test_rising_needs_history_before_calling_a_burst():
 
 
 def test_rising_topics_measure_history_from_the_first_stored_item(tmp_path):
-    from trendwatch.store import Store, iso
+    from trendwatch.db.store import Store, iso
 
     now = datetime(2026, 10, 2, 12, tzinfo=UTC)
     with Store(tmp_path / "tw.db") as store, store.write() as db:

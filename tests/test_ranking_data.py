@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from trendwatch.config import parse_config, starter_text
+from trendwatch.parse.tokens import normalise
 from trendwatch.ranking.seeds import OFFBRAND_SEEDS, THEME_SEEDS
-from trendwatch.ranking.text import normalise
 
 EVAL = Path(__file__).parent.parent / "benchmarks" / "eval_data"
 

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from suggestion_rows import CONFIG, seed_day
 
 from trendwatch.config import parse_config
+from trendwatch.daily.queries import list_suggestions
+from trendwatch.db.store import Store
 from trendwatch.errors import TrendwatchError
-from trendwatch.feedback import record_verdict, set_planned_for
-from trendwatch.queries import list_suggestions
-from trendwatch.store import Store
+from trendwatch.review.verdicts import record_verdict, set_planned_for
 
 #: Saturday 2026-11-28, 09:00 WIB: the next working day is Monday 2026-11-30.
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -250,7 +250,7 @@ def test_blank_form_fields_mean_default(tmp_path):
 
 
 def _probe_relevance(store, config, text):
-    from trendwatch.suggest import load_active_model
+    from trendwatch.daily.build import load_active_model
 
     model = load_active_model(store, config)
     (pred,) = model.predict([text], min_relevance=config.ranking.min_relevance)
@@ -262,7 +262,7 @@ def test_verdicts_change_later_rankings_and_judged_items_never_return(tmp_path):
 
     from suggestion_rows import CONCERTS, STREAM, ingest
 
-    from trendwatch.suggest import build_daily_list, train_model
+    from trendwatch.daily.build import build_daily_list, train_model
 
     config = parse_config(CONFIG)
     store = Store(tmp_path / "tw.db")
@@ -287,7 +287,7 @@ def test_verdicts_change_later_rankings_and_judged_items_never_return(tmp_path):
                    tz=config.brand.tz)
 
     # the labels the ranking reads are the verdicts, with the documented meaning
-    from trendwatch.feedback import training_labels
+    from trendwatch.stories.labels import training_labels
 
     labels = {r["title"]: r["theme"] for r in training_labels(store)}
     assert labels[accepted["title"]] == "film-industry"

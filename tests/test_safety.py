@@ -10,10 +10,10 @@ import pytest
 import time_machine
 
 from trendwatch.config import parse_config, starter_text
-from trendwatch.holdback import held_items, release
-from trendwatch.safety import Safety, TermMatcher, from_config
-from trendwatch.store import Store, dumps, iso
-from trendwatch.suggest import build_daily_list
+from trendwatch.daily.build import build_daily_list
+from trendwatch.db.store import Store, dumps, iso
+from trendwatch.ranking.safety import Safety, TermMatcher, from_config
+from trendwatch.review.holdback import held_items, release
 from trendwatch.web import create_app
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trendwatch.scaffold import ScaffoldError, names_for
+from trendwatch.cli.scaffold import ScaffoldError, names_for
 
 
 @pytest.mark.parametrize(("raw", "name", "dist", "module", "cls"), [

@@ -16,15 +16,15 @@ import time_machine
 
 from trendwatch.clock import install_fake_clock
 from trendwatch.config import DigestConfig
+from trendwatch.db.store import Store
 from trendwatch.errors import ConfigError
-from trendwatch.scheduler import (
+from trendwatch.service.scheduler import (
     GuardedScheduler,
     JobRunner,
     digest_due,
     last_digest_slot,
     next_digest_slot,
 )
-from trendwatch.store import Store
 
 WIB = ZoneInfo("Asia/Jakarta")
 WEEKDAYS = DigestConfig()  # 09:00, mon–fri
@@ -151,7 +151,7 @@ def test_a_job_still_queued_at_stop_never_starts(tmp_path, store):
 
 
 def test_only_ranking_and_training_skip_interpreter_teardown():
-    from trendwatch import jobs
+    from trendwatch.service import jobs
 
     assert all(getattr(f, "exits_fast", False)
                for f in (jobs.rank, jobs.rank_while_fetching, jobs.retrain))

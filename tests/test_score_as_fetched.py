@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from trendwatch.config import parse_config, starter_text
-from trendwatch.feedback import record_verdict
-from trendwatch.store import Store, dumps, iso
-from trendwatch.suggest import build_daily_list, score_as_fetched, train_model
+from trendwatch.daily.build import build_daily_list, score_as_fetched, train_model
+from trendwatch.db.store import Store, dumps, iso
+from trendwatch.review.verdicts import record_verdict
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
@@ -159,12 +159,12 @@ def test_no_themes_waits_for_the_round_and_scores_nothing(db_path):
 
 
 def test_the_job_module_does_not_load_the_fetch_stack():
-    """The ranking child imports trendwatch.jobs first: it must not pay for the fetcher,
+    """The ranking child imports trendwatch.service.jobs first: it must not pay for the fetcher,
     feedparser and urllib3 (nor scikit-learn before it needs it)."""
-    code = ("import sys, trendwatch.jobs; "
+    code = ("import sys, trendwatch.service.jobs; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "{'feedparser', 'urllib3', 'sklearn'} or m in "
-            "{'trendwatch.pipeline', 'trendwatch.fetcher', 'trendwatch.feeds'}))")
+            "{'trendwatch.fetch.round', 'trendwatch.fetch.http', 'trendwatch.parse.feeds'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
@@ -176,7 +176,7 @@ def test_a_dead_fetcher_stops_the_wait(db_path, config):
     import multiprocessing
 
     from trendwatch.errors import TrendwatchError
-    from trendwatch.jobs import RoundEnd
+    from trendwatch.service.jobs import RoundEnd
 
     read, write = multiprocessing.Pipe(duplex=False)
     write.close()  # what the kernel does to the write end when its process dies
@@ -190,7 +190,7 @@ def test_a_dead_fetcher_stops_the_wait(db_path, config):
 def test_the_round_end_signal():
     import multiprocessing
 
-    from trendwatch.jobs import RoundEnd
+    from trendwatch.service.jobs import RoundEnd
 
     read, write = multiprocessing.Pipe(duplex=False)
     flag = RoundEnd(read)
@@ -206,8 +206,8 @@ def test_the_list_is_stamped_with_the_end_of_the_round(db_path, config):
     the round ended (its date and recency), as before ranking moved into the round."""
     import multiprocessing
 
-    from trendwatch.jobs import rank_while_fetching
-    from trendwatch.store import parse_iso
+    from trendwatch.db.store import parse_iso
+    from trendwatch.service.jobs import rank_while_fetching
 
     read, write = multiprocessing.Pipe(duplex=False)
     with Store(db_path) as store:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from trendwatch.config import parse_config, starter_text
-from trendwatch.store import Store
+from trendwatch.db.store import Store
 from trendwatch.web import create_app
 
 ROOT = Path(__file__).parent.parent

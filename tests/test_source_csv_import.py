@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from trendwatch.api import FetchContext
 from trendwatch_plugins.csv_import import parse_date, parse_number
 
-from trendwatch.api import FetchContext
 from trendwatch.config import BrandConfig, Config
+from trendwatch.db.store import Store
 from trendwatch.errors import ConfigError, SourceError
-from trendwatch.pipeline import run_round
-from trendwatch.store import Store
+from trendwatch.fetch.round import run_round
 from trendwatch.testing import configure_source
 
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)

@@ -12,8 +12,8 @@ import time_machine
 from trendwatch_plugins.moments import builtin_path, load_moments
 
 from trendwatch.config import BrandConfig, Config
-from trendwatch.pipeline import run_round
-from trendwatch.store import Store
+from trendwatch.db.store import Store
+from trendwatch.fetch.round import run_round
 from trendwatch.testing import configure_source
 
 SEPT_20 = datetime(2026, 9, 20, 3, 0, tzinfo=UTC)   # 10:00 WIB

@@ -10,13 +10,13 @@ import tracemalloc
 from datetime import UTC, datetime
 
 import pytest
-
 from trendwatch.api import Response
+
 from trendwatch.config import Config, FetchConfig
+from trendwatch.db.store import Store, parse_iso
 from trendwatch.errors import ConfigError
-from trendwatch.feeds import parse_feed
-from trendwatch.pipeline import run_round
-from trendwatch.store import Store, parse_iso
+from trendwatch.fetch.round import run_round
+from trendwatch.parse.feeds import parse_feed
 from trendwatch.testing import configure_source
 
 RSS = "application/rss+xml; charset=utf-8"
@@ -476,9 +476,10 @@ def test_malformed_links_are_dropped_not_fatal(url, tmp_path):
     parser drops it and keeps the entry, and canonicalising it never raises, so one bad
     link can't roll back a whole source's save."""
     from trendwatch.api import Item
-    from trendwatch.feeds import http_url
-    from trendwatch.ingest import save_items
-    from trendwatch.text import canonical_url
+
+    from trendwatch.items.ingest import save_items
+    from trendwatch.parse.feeds import http_url
+    from trendwatch.parse.normalize import canonical_url
 
     assert http_url(url, "https://layarkaca.example.com/feed") is None
     assert canonical_url(url) is None
@@ -499,7 +500,7 @@ def test_malformed_links_are_dropped_not_fatal(url, tmp_path):
 
 
 def test_canonical_url_keeps_ports_and_ipv6_brackets():
-    from trendwatch.text import canonical_url
+    from trendwatch.parse.normalize import canonical_url
 
     assert canonical_url("https://www.Layar.example:443/a/?utm_source=x&b=2") == \
         "https://layar.example/a?b=2"

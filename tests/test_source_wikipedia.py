@@ -9,9 +9,9 @@ import time_machine
 from trendwatch_plugins.wikipedia_top import is_article
 
 from trendwatch.config import Config, FetchConfig
+from trendwatch.db.store import Store
 from trendwatch.errors import ConfigError
-from trendwatch.pipeline import run_round
-from trendwatch.store import Store
+from trendwatch.fetch.round import run_round
 from trendwatch.testing import configure_source
 
 API = "/metrics/pageviews/top/id.wikipedia/all-access"

@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 
 from trendwatch.config import Config
-from trendwatch.lock import DaemonLock, lock_holder
-from trendwatch.pipeline import FetchOutcome, store_outcome
-from trendwatch.status import daemon_status, full_status
-from trendwatch.store import Store, iso, utcnow
+from trendwatch.db.lock import DaemonLock, lock_holder
+from trendwatch.db.store import Store, iso, utcnow
+from trendwatch.fetch.round import FetchOutcome, store_outcome
+from trendwatch.service.status import daemon_status, full_status
 from trendwatch.testing import configure_source
 
 

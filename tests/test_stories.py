@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from trendwatch.api import Item
 
 from trendwatch import stories
-from trendwatch.api import Item
+from trendwatch.db.store import Store
 from trendwatch.errors import TrendwatchError
-from trendwatch.ingest import save_items
-from trendwatch.store import Store
+from trendwatch.items.ingest import save_items
 
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 

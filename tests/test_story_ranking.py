@@ -8,10 +8,10 @@ import pytest
 
 from trendwatch import stories
 from trendwatch.config import parse_config, starter_text
+from trendwatch.daily.build import build_daily_list
+from trendwatch.db.store import Store, iso
 from trendwatch.ranking.diversity import pick
 from trendwatch.ranking.signals import momentum
-from trendwatch.store import Store, iso
-from trendwatch.suggest import build_daily_list
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 09:00 WIB
 

@@ -21,11 +21,12 @@ from trendwatch import stories
 from trendwatch.api import Item
 from trendwatch.cli.review import format_rows
 from trendwatch.config import parse_config, starter_text
-from trendwatch.feedback import record_verdict, training_labels
-from trendwatch.ingest import save_items
-from trendwatch.queries import list_suggestions
-from trendwatch.store import Store
-from trendwatch.suggest import build_daily_list
+from trendwatch.daily.build import build_daily_list
+from trendwatch.daily.queries import list_suggestions
+from trendwatch.db.store import Store
+from trendwatch.items.ingest import save_items
+from trendwatch.review.verdicts import record_verdict
+from trendwatch.stories.labels import training_labels
 from trendwatch.web import create_app
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 09:00 WIB

@@ -8,12 +8,13 @@ import pytest
 
 from trendwatch.api import Angle
 from trendwatch.config import parse_config, starter_text
-from trendwatch.feedback import record_verdict, training_labels
+from trendwatch.daily.build import build_daily_list, train_model
+from trendwatch.db.store import Store, dumps, iso
 from trendwatch.hookspecs import hookimpl
 from trendwatch.plugins import load_plugins
 from trendwatch.ranking.training import active_model_row
-from trendwatch.store import Store, dumps, iso
-from trendwatch.suggest import build_daily_list, train_model
+from trendwatch.review.verdicts import record_verdict
+from trendwatch.stories.labels import training_labels
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 09:00 WIB
 

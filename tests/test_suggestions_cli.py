@@ -15,8 +15,8 @@ from html.parser import HTMLParser
 import pytest
 from suggestion_rows import CONFIG, add_item, add_suggestion, seed_day
 
-from trendwatch.queries import SUGGESTION_KEYS, list_suggestions, search_items
-from trendwatch.store import Store
+from trendwatch.daily.queries import SUGGESTION_KEYS, list_suggestions, search_items
+from trendwatch.db.store import Store
 
 XSS = "<img src=x onerror=alert(1)>"
 #: 2026-11-28 09:00 WIB (Saturday): "today" in the brand's time zone.
@@ -263,7 +263,7 @@ def test_end_to_end_items_to_build_daily_list_to_cli(tmp_path, write_config, tim
     """Real ingest, the real classifier and ranking, then the CLI reads what they stored."""
     from suggestion_rows import AVOIDED, OFF_BRAND, STREAM, ingest
 
-    from trendwatch.suggest import build_daily_list
+    from trendwatch.daily.build import build_daily_list
 
     monday = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
     time_machine.move_to(monday, tick=False)

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from trendwatch.config import parse_config, starter_text
+from trendwatch.daily.build import train_model
+from trendwatch.db.store import Store, dumps, iso
 from trendwatch.errors import TrendwatchError
-from trendwatch.feedback import REJECT_REASONS, TEACHES, record_verdict, teaches, training_labels
-from trendwatch.store import Store, dumps, iso
-from trendwatch.suggest import train_model
+from trendwatch.review.verdicts import REJECT_REASONS, TEACHES, record_verdict
+from trendwatch.stories.labels import teaches, training_labels
 from trendwatch.web import create_app
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ import pytest
 from websample import WEB_CONFIG, seed
 
 from trendwatch.config import parse_config
-from trendwatch.render import safe_url
+from trendwatch.daily.render import safe_url
 from trendwatch.web import create_app
 from trendwatch.web.security import BindError, check_bind, safe_next, secret_path
 

@@ -1,6 +1,6 @@
 """A realistic database for the web page's tests and benchmark: items as the sources store
 them, a daily list of suggestions with signals, why-terms and angles, source health rows and
-a digest with rising topics. Written straight into the schema of ``trendwatch.migrations``.
+a digest with rising topics. Written straight into the schema of ``trendwatch.db.migrations``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from trendwatch.store import Store, dumps, iso
+from trendwatch.db.store import Store, dumps, iso
 
 XSS_TITLE = "<img src=x onerror=alert(1)> Bioskop <b>penuh</b> & \"ramai\""
 

@@ -1,217 +1,84 @@
-"""The public API for plugin authors.
+"""The public API for plugin authors: everything a plugin needs, and nothing else.
 
-Everything a source or notifier plugin needs is importable from here; the rest of the
-package is internal and may change. See ``docs/plugins.md``.
+A plugin (a source, a notifier, an angle writer, a performance-export importer) imports
+from this module and from nowhere else in trendwatch; the built-in plugins in
+``plugins/`` do the same, and ``tests/test_plugin_api.py`` fails when one does not. The
+rest of the package is internal and may change between releases. See ``docs/plugins.md``.
+
+- **Types**: :class:`Item`, :class:`Source` + :class:`SourceOptions`, :class:`Notifier`
+  + :class:`NotifierOptions`, :class:`Angle`, :class:`FetchContext`, :class:`Response`,
+  :class:`HttpClient`, :data:`HttpURL`; for exports :class:`Importer`, :class:`PostRecord`,
+  :class:`Table`.
+- **Hooks**: :data:`hookimpl` marks a hook implementation (specs: :mod:`trendwatch.hookspecs`).
+- **Parsing**: :func:`parse_feed` (RSS, Atom, JSON Feed, bounded), :func:`parse_iso_date`,
+  :func:`clamp_future`, :func:`http_url`, :func:`plain_text`, :func:`content_hash`,
+  :func:`canonical_url`; for big JSON documents :func:`json_rows`, :class:`JsonRows`,
+  :class:`JsonStreamError`, :func:`json_loads`.
+- **Limits**: :func:`current_budget` (what this fetch may still cost) and :class:`Budget`.
+- **Angles**: :func:`template_angles`, the built-in angle writer, to extend or fall back on.
+- **Errors**: :class:`SourceError`, :class:`FetchError`, :class:`TrendwatchError`.
 """
 
 from __future__ import annotations
 
-import logging
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
-from urllib.parse import urlsplit
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-from .errors import FetchError, SourceError
-
-if TYPE_CHECKING:
-    from .config import BrandConfig
+from .contracts import (
+    Angle,
+    FetchContext,
+    HttpClient,
+    HttpURL,
+    Item,
+    Notifier,
+    NotifierOptions,
+    Response,
+    Source,
+    SourceOptions,
+)
+from .errors import FetchError, SourceError, TrendwatchError
+from .hookspecs import hookimpl
+from .parse.budget import Budget
+from .parse.budget import current as current_budget
+from .parse.feeds import clamp_future, http_url, parse_feed, parse_iso_date
+from .parse.html import plain_text
+from .parse.jsonstream import Rows as JsonRows
+from .parse.jsonstream import StreamError as JsonStreamError
+from .parse.jsonstream import iter_rows as json_rows
+from .parse.jsonstream import loads as json_loads
+from .parse.normalize import canonical_url, content_hash
+from .performance.importers import Importer
+from .performance.model import PostRecord
+from .performance.tables import Table
+from .ranking.angles import template_angles
 
 __all__ = [
     "Angle",
+    "Budget",
     "FetchContext",
     "FetchError",
     "HttpClient",
     "HttpURL",
+    "Importer",
     "Item",
+    "JsonRows",
+    "JsonStreamError",
     "Notifier",
     "NotifierOptions",
+    "PostRecord",
     "Response",
     "Source",
     "SourceError",
     "SourceOptions",
+    "Table",
+    "TrendwatchError",
+    "canonical_url",
+    "clamp_future",
+    "content_hash",
+    "current_budget",
+    "hookimpl",
+    "http_url",
+    "json_loads",
+    "json_rows",
+    "parse_feed",
+    "parse_iso_date",
+    "plain_text",
+    "template_angles",
 ]
-
-
-def _check_http_url(value: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https"):
-        shown = parts.scheme or "no scheme"
-        raise ValueError(f"only http:// and https:// URLs are allowed, not {shown}: {value!r}")
-    if not parts.hostname:
-        raise ValueError(f"URL has no host: {value!r}")
-    return value.strip()
-
-
-#: A string that must be an http(s) URL with a host. Use it for URL options of your source.
-HttpURL = Annotated[str, AfterValidator(_check_http_url)]
-
-
-class SourceOptions(BaseModel):
-    """Base class for a source's options: the keys of its ``[[sources]]`` table.
-
-    The core keys (``name``, ``plugin``, ``every``, ``enabled``) are handled by trendwatch and
-    are not passed here. Unknown keys are rejected, so a typo in the config is an error
-    that names the key.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NotifierOptions(BaseModel):
-    """Base class for a notifier's options: the keys of its ``[[notifiers]]`` table."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-@dataclass
-class Item:
-    """One thing a source saw: an article, a trending search, a video, a post, a tag.
-
-    Only ``title`` is required. Give ``guid`` when the source has a stable id; otherwise the
-    canonical URL, then a hash of the content, is used to recognise the item on the next fetch.
-    """
-
-    title: str
-    url: str | None = None
-    guid: str | None = None
-    summary: str = ""
-    published: datetime | None = None
-    author: str | None = None
-    #: What the item is: "article", "trend", "video", "post", "tag", "link", "page", "event".
-    kind: str = "article"
-    #: Numbers the source reports (views, score, traffic, uses...). Normalised per source
-    #: when ranking, so use the source's own scale.
-    metrics: dict[str, float] = field(default_factory=dict)
-    #: Anything else worth keeping (stored as JSON): thumbnails, related news, flair...
-    extra: dict[str, Any] = field(default_factory=dict)
-    #: Language code if the source knows it ("id", "en").
-    lang: str | None = None
-
-
-@dataclass
-class Response:
-    """An HTTP response fetched by the shared :class:`HttpClient`."""
-
-    url: str
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    #: True when the server answered 304, or the body is byte-identical to the last fetch.
-    #: A source should skip parsing then and return no items.
-    not_modified: bool = False
-
-    def json(self) -> Any:
-        import json
-
-        try:
-            return json.loads(self.body)
-        except ValueError as err:
-            raise SourceError(f"{self.url} did not return JSON: {err}") from None
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-class HttpClient(Protocol):
-    """The shared fetcher, as a source sees it.
-
-    It enforces the ``[fetch]`` limits (deadline, size after decompression, redirects, the
-    private-address guard, per-host concurrency) and remembers ETag/Last-Modified per URL.
-    """
-
-    def get(self, url: str, *, headers: dict[str, str] | None = None,
-            conditional: bool = True) -> Response:
-        """GET ``url``. Raises :class:`FetchError` for refused addresses, timeouts, bodies
-        over ``max_bytes``, too many redirects and HTTP errors (4xx/5xx, with ``http_status``
-        and ``retry_after`` set). With ``conditional=True`` the last ETag/Last-Modified for
-        this URL are sent and ``Response.not_modified`` tells you whether anything changed."""
-        ...
-
-
-@dataclass
-class FetchContext:
-    """What a source gets when it is asked to fetch."""
-
-    http: HttpClient
-    #: The fetch time, timezone-aware UTC. Use it instead of ``datetime.now()``.
-    now: datetime
-    brand: BrandConfig
-    log: logging.Logger
-    #: Non-fatal problems (a bad CSV row, a skipped entry): stored with the fetch and shown.
-    warnings: list[str] = field(default_factory=list)
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-        # a file of 100,000 bad rows is reported in full with the fetch; the log gets the
-        # first few, not 100,000 lines
-        if len(self.warnings) <= 20:
-            self.log.warning(message)
-        elif len(self.warnings) == 21:
-            self.log.warning("more warnings for this fetch are not logged (see status)")
-
-
-class Source(ABC):
-    """A kind of source. Subclass it, set ``type_name`` and ``Options``, implement ``fetch``.
-
-    One instance is made per ``[[sources]]`` table that names your ``type_name`` as its
-    ``plugin``; ``options`` is that table validated by ``Options``.
-    """
-
-    #: The value of ``plugin = "..."`` in a ``[[sources]]`` table.
-    type_name: ClassVar[str]
-    #: One line shown by ``trendwatch plugins``.
-    description: ClassVar[str] = ""
-    #: The pydantic model for this source's own keys.
-    Options: ClassVar[type[SourceOptions]] = SourceOptions
-    #: Used when the config gives no ``every``.
-    default_every: ClassVar[str] = "1h"
-
-    def __init__(self, name: str, options: SourceOptions):
-        self.name = name
-        self.options = options
-
-    @abstractmethod
-    def fetch(self, ctx: FetchContext) -> list[Item]:
-        """Fetch and parse; return the items seen now (old ones too: dedup is the core's job).
-
-        Raise :class:`SourceError` (or let :class:`FetchError` propagate) when nothing
-        usable came back. Return ``[]`` when every response was ``not_modified``.
-        """
-
-    def describe(self) -> str:
-        """A short human description of this configured source (shown by ``status``)."""
-        url = getattr(self.options, "url", None)
-        return f"{self.type_name} {url}" if url else self.type_name
-
-
-class Angle(BaseModel):
-    """A concrete content idea for a suggestion."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    platform: str = Field(description="tiktok, instagram, youtube, x, ...")
-    format: str = Field(description="e.g. Reels, carousel, story, Shorts, thread")
-    hook: str = Field(description="the opening line / caption hook")
-    why_now: str = Field(description="why this is timely")
-    generator: str = "templates"
-
-
-class Notifier(ABC):
-    """A way to deliver the daily digest (email, chat...)."""
-
-    type_name: ClassVar[str]
-    description: ClassVar[str] = ""
-    Options: ClassVar[type[NotifierOptions]] = NotifierOptions
-
-    def __init__(self, name: str, options: NotifierOptions):
-        self.name = name
-        self.options = options
-
-    @abstractmethod
-    def send(self, title: str, markdown: str, html: str) -> None:
-        """Deliver the digest. Raise an exception on failure: it is recorded, never fatal."""

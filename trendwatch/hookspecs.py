@@ -15,7 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .api import Angle, Notifier, Source
+    from .contracts import Angle, Notifier, Source
     from .performance.importers import Importer
 
 hookspec = pluggy.HookspecMarker("trendwatch")

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
+from typing import Any
+
+#: Control and bidi-override characters: a value that holds them could move the cursor,
+#: recolour a terminal or forge a second log line.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
+
+
+def clean_line(value: Any) -> str:
+    """One line of plain text: control and bidi-override characters become spaces."""
+    text = "" if value is None else str(value)
+    return " ".join(CONTROL_CHARS.sub(" ", text).split())
+
 
 
 class JsonFormatter(logging.Formatter):
@@ -27,8 +40,6 @@ class TextFormatter(logging.Formatter):
     or forge a second log line."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        from .render import clean_line
-
         record.message = clean_line(record.message)
         return super().formatMessage(record)
 

@@ -19,7 +19,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .api import Notifier, Source
+from .contracts import Notifier, Source
 from .errors import TrendwatchError
 from .performance.importers import Importer
 

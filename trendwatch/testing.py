@@ -33,11 +33,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .api import Item, Source
-from .config import Config, ConfiguredSource, SourceTable, _bind
+from .binding import ConfiguredSource, bind_table
+from .config import Config, SourceTable
+from .contracts import Item, Source
 from .errors import ConfigError
-from .fetcher import CacheEntry, Fetcher
-from .pipeline import fetch_one
+from .fetch.http import CacheEntry, Fetcher
+from .fetch.round import fetch_one
 from .plugins import PluginHost, load_plugins
 
 
@@ -67,7 +68,7 @@ def configure_source(plugin: str | type[Source], name: str = "test-source",
         plugin = plugin.type_name
     table = SourceTable(name=name, plugin=plugin, **options)
     try:
-        return _bind(table, 0, "sources", host.sources, host)
+        return bind_table(table, 0, "sources", host.sources, host)
     except ConfigError:
         raise
 

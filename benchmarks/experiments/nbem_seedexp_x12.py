@@ -56,6 +56,7 @@ import bench_public as bp  # noqa: E402
 import bench_ranking as br  # noqa: E402
 
 from trendwatch.config import ThemeConfig  # noqa: E402
+from trendwatch.parse.tokens import STOPWORDS, normalise  # noqa: E402
 from trendwatch.ranking import classifier as clf_mod  # noqa: E402
 from trendwatch.ranking.classifier import (  # noqa: E402
     OFF,
@@ -65,7 +66,6 @@ from trendwatch.ranking.classifier import (  # noqa: E402
     keyword_pattern,
     theme_seed_texts,
 )
-from trendwatch.ranking.text import STOPWORDS, normalise  # noqa: E402
 
 ARGS: argparse.Namespace
 

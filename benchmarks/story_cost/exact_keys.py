@@ -9,7 +9,7 @@ from typing import Any
 
 def exact_keys_only(db: Any, items: list[Any], now: Any = None) -> list[str]:
     """Stand-in for ``ingest.stories_assign`` with the exact keys only."""
-    from trendwatch.store import iso
+    from trendwatch.db.store import iso
 
     out: list[str] = []
     pending: dict[str, str] = {}

@@ -27,7 +27,7 @@ MODE = os.environ.get("TRENDWATCH_STORY_COST")
 
 if MODE:
     try:
-        from trendwatch import ingest
+        from trendwatch.items import ingest
     except ImportError:  # not the trendwatch environment
         ingest = None
     if ingest is not None and MODE == "off":

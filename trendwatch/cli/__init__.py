@@ -18,9 +18,9 @@ from typing import Any
 
 import click
 
+from ..app import App, pass_app
 from ..clock import FAKE_TIME_ENV, install_process_clock
 from ..errors import TrendwatchError
-from .app import App, pass_app
 
 __all__ = ["App", "cli", "main", "pass_app"]
 
@@ -41,7 +41,7 @@ class TrendwatchGroup(click.Group):
                 raise
             # a read-only database or folder, a full disk, a damaged file: one line that
             # says what to do, not a traceback (kept in the debug log)
-            from ..faults import describe
+            from ..db.faults import describe
 
             logging.getLogger("trendwatch").debug("storage error", exc_info=True)
             app = ctx.obj if isinstance(ctx.obj, App) else None

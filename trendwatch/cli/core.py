@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .app import App, pass_app
+from ..app import App, pass_app
 
 
 @click.command()
@@ -42,8 +42,8 @@ def fetch(app: App, names: tuple[str, ...]) -> None:
 
     Exits 1 if any source failed; the others are stored anyway.
     """
-    from ..pipeline import run_round
-    from ..render import clean_line
+    from ..daily.render import clean_line
+    from ..fetch.round import run_round
 
     sources = app.sources
     if names:

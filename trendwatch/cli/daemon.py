@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 
 import click
 
-from .app import App, pass_app
+from ..app import App, pass_app
 
 
 @click.command()
@@ -22,7 +22,7 @@ def run(app: App, once: bool) -> None:
     One daemon per database (a second one is refused); `status`, `suggestions` and
     `serve` keep working meanwhile. SIGTERM or Ctrl-C stops it cleanly within 10 s.
     See docs/service.md to run it under systemd."""
-    from ..daemon import run_daemon, run_once
+    from ..service.daemon import run_daemon, run_once
 
     if once:
         sys.exit(run_once(app))
@@ -73,9 +73,9 @@ def status(app: App, as_json: bool) -> None:
 
     Reads the database only (safe while the daemon runs); never loads scikit-learn."""
     # lazy imports keep `trendwatch --help` fast; Reader avoids sqlite-utils (and numpy)
-    from ..render import clean_line
-    from ..status import full_status
-    from ..store import Reader
+    from ..daily.render import clean_line
+    from ..db.store import Reader
+    from ..service.status import full_status
 
     app.reading()
     reader = Reader.open(app.db_path)

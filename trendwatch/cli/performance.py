@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .app import App, pass_app
+from ..app import App, pass_app
 
 
 class _When(click.ParamType):

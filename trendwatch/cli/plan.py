@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
+from ..app import App, pass_app
 from ..errors import TrendwatchError
-from .app import App, pass_app
 from .review import DATE, _verdict, _width
 
 OUTPUT = ("table", "json", "csv")
@@ -56,7 +56,7 @@ def _filters(f: Any) -> Any:
 
 
 def _describe(item: dict[str, Any]) -> str:
-    from ..render import clean_line
+    from ..daily.render import clean_line
 
     when = date.fromisoformat(item["planned_date"])
     text = f"Plan item {item['id']} planned for {when:%Y-%m-%d (%a)}"
@@ -109,8 +109,8 @@ def plan(ctx: click.Context) -> None:
 def show(app: App, day: date | None, weeks: int, owner: str | None, platform: str | None,
          stage: str | None, fmt: str) -> None:
     """Show the plan by date and time, with warnings (past slots, clashes)."""
+    from ..daily.queries import today
     from ..plan.views import week_start
-    from ..queries import today
 
     start = week_start(day or today(app.config.brand.tz))
     end = start + timedelta(days=7 * weeks - 1)
@@ -198,7 +198,7 @@ def _target(app: App, plan_id: int | None, suggestion_id: int | None) -> int:
         raise click.UsageError("give a plan item ID or --suggestion ID")
     if plan_id is not None:
         return plan_id
-    from ..queries import get_suggestion
+    from ..daily.queries import get_suggestion
 
     items.sync(app.store, app.config)
     found = items.for_suggestion(app.store, int(suggestion_id or 0))
@@ -294,8 +294,8 @@ def posted(app: App, plan_id: int, post_url: str, who: str | None) -> None:
 @pass_app
 def history_cmd(app: App, plan_id: int) -> None:
     """Every change to plan item ID: when, who, what (undo one with `plan undo CHANGE`)."""
+    from ..daily.render import clean_line, fit
     from ..plan import items
-    from ..render import clean_line, fit
 
     click.echo(f"{'CHANGE':>6}  {'WHEN (UTC)':<16} {'WHO':<10} {'FIELD':<12} OLD -> NEW")
     for h in items.history(app.store, plan_id):
@@ -349,8 +349,8 @@ def restore(app: App, plan_id: int, who: str | None) -> None:
 def send(app: App, plan_id: int | None, suggestion_id: int | None, who: str | None) -> None:
     """Send plan item ID (or a suggestion) to the team through the configured notifiers,
     with its hook and link. Exits 1 if a notifier failed."""
+    from ..daily.render import clean_line
     from ..plan.send import send_to_team
-    from ..render import clean_line
 
     if (plan_id is None) == (suggestion_id is None):
         raise click.UsageError("give a plan item ID or --suggestion ID")

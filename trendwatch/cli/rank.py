@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import click
 
-from .app import App, pass_app
+from ..app import App, pass_app
 
 #: Bad input files exit with this code (usage errors), like click's own usage errors.
 BAD_INPUT = 2
@@ -201,7 +201,7 @@ def train(app: App, rank: bool) -> None:
         click.echo("Today's list was not re-ranked: run `trendwatch train --rank` to rebuild "
                    "it now, or it is rebuilt at the next run.")
         return
-    from ..suggest import build_daily_list
+    from ..daily.build import build_daily_list
 
     day = app.store.query("select item_id from suggestions where status = 'new' and "
                           "list_date = ?", [_today(app)])
@@ -213,7 +213,7 @@ def train(app: App, rank: bool) -> None:
 
 
 def _today(app: App) -> str:
-    from ..queries import today
+    from ..daily.queries import today
 
     return today(app.config.brand.tz).isoformat()
 
@@ -234,7 +234,7 @@ def model() -> None:
 @pass_app
 def model_list(app: App, as_json: bool) -> None:
     """Every trained model version, newest first (* = active)."""
-    from ..store import loads
+    from ..db.store import loads
 
     rows = app.store.query("select version, created_at, active, label_counts, cv_scores, "
                            "n_items, path from models order by created_at desc, version desc")
@@ -262,10 +262,10 @@ def model_list(app: App, as_json: bool) -> None:
 def model_eval(app: App, folds: int, as_json: bool) -> None:
     """Per-theme precision and recall on the review labels so far (cross-validated: each
     label is predicted by a model that did not see it)."""
-    from ..feedback import training_labels
+    from ..parse.tokens import item_text
     from ..ranking.classifier import TrainParams
-    from ..ranking.text import item_text
     from ..ranking.training import cross_validate, unlabelled_texts
+    from ..stories.labels import training_labels
 
     store, config = app.store, app.config
     known = {t.id for t in config.themes}

@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
+from ..app import App, pass_app
 from ..errors import TrendwatchError
-from .app import App, pass_app
 
 FORMATS = ("table", "json", "csv", "md", "html")
 REASONS = ("off-brand", "sensitive", "wrong-theme", "stale", "already-covered", "other")
@@ -48,7 +48,7 @@ def _width() -> int:
 
 
 def _table(rows: list[dict[str, Any]], config: Any = None) -> str:
-    from ..render import clean_line, fit, signal_text
+    from ..daily.render import clean_line, fit, signal_text
     width = _width()
     head = f"{'ID':>5} {'SCORE':>5}  {'THEME':<16} "
     title_w = width - len(head)
@@ -79,8 +79,8 @@ def _table(rows: list[dict[str, Any]], config: Any = None) -> str:
 
 def _published(r: dict[str, Any], config: Any) -> str:
     """The row's publication date in the brand's language and time zone."""
-    from ..queries import brand_lang
-    from ..render import published_text
+    from ..daily.queries import brand_lang
+    from ..daily.render import published_text
 
     if config is None:
         return published_text(r)
@@ -88,8 +88,8 @@ def _published(r: dict[str, Any], config: Any) -> str:
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    from ..calendar_export import angle_lines
-    from ..render import clean_line, csv_cell
+    from ..daily.export import angle_lines
+    from ..daily.render import clean_line, csv_cell
 
     columns = ("id", "list_date", "score", "relevance", "theme", "theme_name", "title", "url",
                "sources", "why", "angles", "status", "first_seen", "planned_for", "learning")
@@ -108,17 +108,17 @@ def format_rows(rows: list[dict[str, Any]], fmt: str, title: str,
                 config: Any = None) -> str:
     """Render suggestion rows in one of FORMATS."""
     if fmt == "json":
-        from ..queries import as_records
+        from ..daily.queries import as_records
 
         return json.dumps(as_records(rows), ensure_ascii=False, indent=2)
     if fmt == "csv":
         return _csv(rows).rstrip("\n")
     if fmt in ("md", "html"):
-        from ..render import suggestions_page
+        from ..daily.render import suggestions_page
 
         if config is None:
             return suggestions_page(rows, title=title, fmt=fmt).rstrip("\n")
-        from ..queries import brand_lang
+        from ..daily.queries import brand_lang
 
         return suggestions_page(rows, title=title, fmt=fmt, lang=brand_lang(config),
                                 tz=config.brand.tz).rstrip("\n")
@@ -144,7 +144,7 @@ def suggestions(app: App, day: date | None, theme: str | None, status: str,
     content angles. `--format json` prints the stable schema documented in
     docs/suggestions.md.
     """
-    from ..queries import list_suggestions, shown_list_date, today
+    from ..daily.queries import list_suggestions, shown_list_date, today
 
     app.reading()
     if day is None and fmt == "table":
@@ -168,8 +168,8 @@ def suggestions(app: App, day: date | None, theme: str | None, status: str,
 
 
 def _verdict(app: App, suggestion_id: int, verdict: str, **kwargs: Any) -> dict[str, Any]:
-    from ..feedback import record_verdict
     from ..plan.items import after_verdict
+    from ..review.verdicts import record_verdict
 
     config = app.config
     result = record_verdict(app.store, suggestion_id, verdict, tz=config.brand.tz,
@@ -183,7 +183,7 @@ def _verdict(app: App, suggestion_id: int, verdict: str, **kwargs: Any) -> dict[
 
 def _done_message(result: dict[str, Any]) -> str:
     """What was recorded, naming the item (never just a number the reader must trust)."""
-    from ..render import clean_line, fit
+    from ..daily.render import clean_line, fit
 
     sid = result["suggestion_id"]
     what = f"{sid} \u201c{fit(clean_line(result.get('title') or ''), 70).rstrip()}\u201d"
@@ -206,8 +206,8 @@ _ITEM_HELP = ("The item this verdict is meant for (the digest prints it): if sug
 
 
 def _card(r: dict[str, Any], pos: int, total: int, config: Any = None) -> str:
-    from ..calendar_export import angle_lines
-    from ..render import clean_line, safe_url, signal_text
+    from ..daily.export import angle_lines
+    from ..daily.render import clean_line, safe_url, signal_text
 
     lines = [f"[{pos}/{total}] #{r['id']}  {clean_line(r['title'])}"]
     meta = [clean_line(r["theme_name"] or r["theme"] or "no theme"),
@@ -245,8 +245,8 @@ def _ask_reject(app: App) -> dict[str, Any]:
 
 
 def _interactive(app: App, day: date | None, theme: str | None, limit: int | None) -> None:
-    from ..queries import list_suggestions, shown_list_date
-    from ..render import safe_url
+    from ..daily.queries import list_suggestions, shown_list_date
+    from ..daily.render import safe_url
 
     if day is None:
         day, earlier = shown_list_date(app.store, app.config.brand.tz)
@@ -376,8 +376,8 @@ def export(app: App, fmt: str, output: str | None, since: date | None) -> None:
     in its description; import it into Google Calendar or Outlook (importing again updates
     the same events). `serve` also publishes it as a calendar to subscribe to.
     """
-    from ..calendar_export import to_csv
-    from ..queries import backlog as load_backlog
+    from ..daily.export import to_csv
+    from ..daily.queries import backlog as load_backlog
 
     if fmt == "ics":
         from ..plan import items
@@ -416,8 +416,8 @@ def digest(app: App, day: date | None, send: bool, show: str) -> None:
     It is stored, written to [digest] output_dir as Markdown and HTML, and with --send
     delivered by every notifier. Exits 1 if a notifier failed (the digest is kept anyway).
     """
-    from ..digest import build_digest
-    from ..render import clean_line
+    from ..daily.digest import build_digest
+    from ..daily.render import clean_line
 
     notifiers = app.notifiers if send else []
     result = build_digest(app.store, app.config, app.host, notifiers, list_date=day)
@@ -446,8 +446,8 @@ def held(ctx: click.Context, as_json: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ..holdback import held_items
-    from ..render import clean_line
+    from ..daily.render import clean_line
+    from ..review.holdback import held_items
 
     app = ctx.find_object(App)
     rows = held_items(app.store, app.config)
@@ -470,8 +470,8 @@ def held(ctx: click.Context, as_json: bool) -> None:
 def held_release(app: App, item_id: int) -> None:
     """Release held-back item ITEM_ID: it goes on today's list (brand safety still marks
     it, so its angles stay respectful)."""
-    from ..holdback import release
-    from ..render import clean_line
+    from ..daily.render import clean_line
+    from ..review.holdback import release
 
     done = release(app.store, app.config, item_id)
     click.echo(f"Released item {item_id} \u201c{clean_line(done['title'])[:80]}\u201d (was "

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from ..render import clean_line
-from .app import App, pass_app
+from ..app import App, pass_app
+from ..daily.render import clean_line
 
 
 @click.group("plugin")
@@ -35,7 +35,7 @@ def plugin_new(app: App, name: str, parent: str, kind: str) -> None:
     digits, words joined by "_" or "-". The package has a pyproject.toml with the
     `trendwatch` entry point, a Source for a JSON API, a fixture, tests and a README.
     """
-    from ..scaffold import new_plugin
+    from .scaffold import new_plugin
 
     host = app.host
     taken = {t: host.provided_by.get(t, "?") for t in host.sources}
@@ -70,7 +70,7 @@ def source_test(app: App, name: str, as_json: bool) -> None:
     Shows each item (title, url, published, metrics), warnings and the error, if any.
     Uses the config's [fetch] settings. Exits 1 when the fetch failed.
     """
-    from ..config import _bind
+    from ..binding import bind_table
     from ..testing import run_configured
 
     config = app.config
@@ -79,7 +79,7 @@ def source_test(app: App, name: str, as_json: bool) -> None:
         known = ", ".join(t.name for t in config.sources) or "none"
         raise click.UsageError(f'no source named "{name}" in {config.path} (configured: {known})')
     # Only this table is bound, so a problem in another source doesn't stop the test.
-    cs = _bind(config.sources[index], index, "sources", app.host.sources, app.host)
+    cs = bind_table(config.sources[index], index, "sources", app.host.sources, app.host)
     # Warnings are printed below with the items; don't also log each one as it happens.
     source_log = logging.getLogger(f"trendwatch.source.{name}")
     level = source_log.level

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import click
 
-from .app import App, pass_app
+from ..app import App, pass_app
 
 
 @click.group()
@@ -40,7 +40,7 @@ def split(app: App, item_id: int) -> None:
 def recluster(app: App, days: int, as_json: bool) -> None:
     """Group recent items into stories again, from scratch (after an upgrade, or to see
     the current method on old items). Items you split out stay where they are."""
-    from ..store import utcnow
+    from ..db.store import utcnow
     from ..stories import recluster as run
 
     now = utcnow()

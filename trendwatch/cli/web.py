@@ -9,7 +9,7 @@ import webbrowser
 
 import click
 
-from .app import App, pass_app
+from ..app import App, pass_app
 
 
 @click.command()

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from ..store import Store, loads, parse_iso
+from ..db.store import Store, loads, parse_iso
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: Time-of-day windows (local hours) for "best time to post".

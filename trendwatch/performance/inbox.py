@@ -17,7 +17,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from ..store import Store, utcnow
+from ..db.store import Store, utcnow
 from .importers import Importer
 from .posts import import_files
 from .tables import ExportError

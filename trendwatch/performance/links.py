@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..db.store import Store, iso, utcnow
 from ..errors import TrendwatchError
-from ..store import Store, iso, utcnow
-from ..text import canonical_url
+from ..parse.normalize import canonical_url
 from .model import platform_of
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from ..store import Store, dumps, iso, utcnow
+from ..db.store import Store, dumps, iso, utcnow
 from .importers import Importer, read_records
 from .links import post_key
 from .model import METRICS, PostRecord

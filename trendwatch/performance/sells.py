@@ -37,7 +37,7 @@ from .model import format_of, platform_of
 
 if TYPE_CHECKING:
     from ..config import Config, RankingWeights
-    from ..store import Store
+    from ..db.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ..calendar_export import PRODID, uid_domain
 from ..config import Config
-from ..render import clean_line, safe_url
-from ..store import parse_iso, utcnow
+from ..daily.export import PRODID, uid_domain
+from ..daily.render import clean_line, safe_url
+from ..db.store import parse_iso, utcnow
 from .slots import planned_moment
 
 #: How often subscribers should refresh (Outlook: X-PUBLISHED-TTL, RFC 7986: REFRESH-INTERVAL).

@@ -19,10 +19,10 @@ from datetime import date, datetime
 from typing import Any
 
 from ..config import Config
+from ..daily.queries import parse_date, today
+from ..daily.render import safe_url
+from ..db.store import Store, iso, loads, utcnow
 from ..errors import TrendwatchError
-from ..queries import parse_date, today
-from ..render import safe_url
-from ..store import Store, iso, loads, utcnow
 from . import slots
 
 #: Fields a person may change, in the order forms and ``--format csv`` show them.
@@ -387,7 +387,7 @@ def move_suggestion(store: Store, config: Config, suggestion_id: int, day: str |
                     who: str | None = None, now: datetime | None = None
                     ) -> tuple[dict[str, Any], list[str]]:
     """Move the plan item of an accepted suggestion to ``day`` (the old "planned for")."""
-    from ..queries import get_suggestion
+    from ..daily.queries import get_suggestion
 
     sync(store, config, now=now)
     found = for_suggestion(store, suggestion_id)

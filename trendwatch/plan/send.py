@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..daily.notify import send_each
+from ..daily.render import clean_line, safe_url
+from ..db.store import Store, iso, utcnow
 from ..errors import TrendwatchError
-from ..notify import send_each
-from ..render import clean_line, safe_url
-from ..store import Store, iso, utcnow
 from .items import _first_angle, _history, default_who, get
 
 if TYPE_CHECKING:
-    from ..config import Config, ConfiguredNotifier
+    from ..binding import ConfiguredNotifier
+    from ..config import Config
 
 
 def _lines(fields: list[tuple[str, Any]]) -> list[tuple[str, str]]:
@@ -62,7 +63,7 @@ def send_to_team(store: Store, config: Config, notifiers: Sequence[ConfiguredNot
                  plan_id: int | None = None, suggestion_id: int | None = None,
                  who: str | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
     """Send one plan item or suggestion; one ``{notifier, status, error}`` per notifier."""
-    from ..queries import get_suggestion
+    from ..daily.queries import get_suggestion
 
     if not notifiers:
         raise TrendwatchError("no [[notifiers]] configured: add one (e.g. apprise) to send "

@@ -18,8 +18,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from ..config import Config
-from ..queries import WORKDAYS
-from ..store import Store
+from ..daily.queries import WORKDAYS
+from ..db.store import Store
 
 #: (store, platform) -> (weekday 0=Monday..6, "HH:MM") or None when there is no evidence.
 BestSlotProvider = Callable[[Store, str], "tuple[int, str] | None"]

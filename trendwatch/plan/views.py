@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..config import Config
-from ..render import clean_line, csv_cell, fit
-from ..store import Store, utcnow
+from ..daily.render import clean_line, csv_cell, fit
+from ..db.store import Store, utcnow
 from . import items, slots
 from .items import COLUMNS
 

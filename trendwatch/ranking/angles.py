@@ -16,7 +16,7 @@ Hooks must read as posts, for any theme, in the item's own language:
   the brand's first language (they are written in it).
 
 Also filled: ``{theme}`` (theme name), ``{brand}``, ``{source}`` and ``{signal}`` (why
-now: the evidence phrases of :mod:`trendwatch.evidence`). No network, no model: this is
+now: the evidence phrases of :mod:`trendwatch.ranking.evidence`). No network, no model: this is
 the built-in ``generate_angles`` plugin (``plugins/angles.py``); smarter generators are
 plugins too and are listed before these.
 """
@@ -29,8 +29,8 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..api import Angle
 from ..config import AngleTemplate
+from ..contracts import Angle
 from .topic import clean_headline, language, topic_phrase
 
 GENERATOR = "templates"
@@ -186,7 +186,7 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
 def signal_words(signals: Mapping[str, Any], source: str | None = None, *,
                  lang: str = "id") -> str:
     """The evidence that this is timely, in words (Indonesian, or English for "en"): the
-    list's ``evidence`` phrases (:mod:`trendwatch.evidence`) when the signals carry them,
+    list's ``evidence`` phrases (:mod:`trendwatch.ranking.evidence`) when the signals carry them,
     else what the numbers alone support. Never "trending" without a number behind it."""
     en = lang == "en"
     found = [str(e) for e in signals.get("evidence") or [] if e]
@@ -228,7 +228,7 @@ def template_angles(suggestion: Mapping[str, Any], theme: Mapping[str, Any] | No
     """Angles for one suggestion (see the module docstring).
 
     ``suggestion``: ``title``, ``source``, ``signals``, ``sensitive`` (categories from
-    :mod:`trendwatch.safety`), ``theme`` (as passed to the ``generate_angles`` hook);
+    :mod:`trendwatch.ranking.safety`), ``theme`` (as passed to the ``generate_angles`` hook);
     ``theme``: the theme's config table or None; ``brand``: the ``[brand]`` table.
     """
     title = str(suggestion.get("title") or "")

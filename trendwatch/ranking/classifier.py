@@ -42,12 +42,12 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from ..config import ThemeConfig
+from ..parse.tokens import NORMALISER_VERSION, STOPWORDS, item_text, normalise
 from . import seeds as shipped_seeds
 from .char_ngrams import CharWBCounter
 from .pretrained import NAME as PRETRAINED_NAME
 from .pretrained import StaticEmbedder, available
 from .pretrained import load as load_pretrained
-from .text import NORMALISER_VERSION, STOPWORDS, item_text, normalise
 
 #: The class of items that serve no theme.
 OFF = "_off"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .text import content_tokens
+from ..parse.tokens import content_tokens
 
 #: Similarity of two suggestions of the same theme that share no more words than this.
 SAME_THEME = 0.3

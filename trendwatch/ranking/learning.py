@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from ..store import loads
+from ..db.store import loads
 from .uncertainty import margin_of_scores
 
 #: What every view shows next to a learning-slot suggestion.

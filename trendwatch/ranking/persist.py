@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ModelError
-from .text import NORMALISER_VERSION
+from ..parse.tokens import NORMALISER_VERSION
 
 if TYPE_CHECKING:
     from .classifier import ThemeModel

@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .text import phrases
+from ..parse.tokens import phrases
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..db.store import Store
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def rising_topics(store: Store, *, now: datetime | None = None,
     dates are missing or wrong too often). Each entry: ``term``, ``count`` (stories in the
     window), ``baseline`` (stories per day before), ``ratio``, ``score``, ``sources``
     (number), ``source_names``, ``item_ids`` (up to five examples)."""
-    from ..store import iso, parse_iso, utcnow
+    from ..db.store import iso, parse_iso, utcnow
 
     now = now or utcnow()
     since = now - window - timedelta(days=baseline_days)

@@ -42,7 +42,7 @@ from datetime import datetime
 from typing import Any
 
 from ..config import RankingWeights
-from .text import content_tokens
+from ..parse.tokens import content_tokens
 
 #: Which metric stands for "how big" on a source, most telling first. ``rank`` is
 #: lower-is-better (Wikipedia top pages) and is negated.

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, ThemeConfig
+from ..db.store import Store, dumps, folder_beside, iso, loads, parse_iso, utcnow
 from ..errors import ModelError
-from ..feedback import training_labels
-from ..store import Store, dumps, folder_beside, iso, loads, parse_iso, utcnow
+from ..parse.tokens import item_text
+from ..stories.labels import training_labels
 from .classifier import OFF, ThemeModel, TrainParams, evaluate, fit_model, theme_signature
 from .persist import load_model, save_model
-from .text import item_text
 
 log = logging.getLogger(__name__)
 

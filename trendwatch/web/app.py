@@ -5,7 +5,8 @@ Pages are plain server-rendered HTML (Jinja2, autoescaped) with one CSS file: no
 step, no CDN, no JavaScript needed. Every state change is a POST carrying the session's
 CSRF token (see ``security.py``), answered with a redirect back to the page it came from.
 
-This module reads through ``trendwatch.queries`` and writes through ``trendwatch.feedback``
+This module reads through ``trendwatch.daily.queries`` and writes through
+``trendwatch.review.verdicts``
 only; it never imports scikit-learn (the web process stays small and starts fast).
 """
 
@@ -32,11 +33,11 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from .. import queries
+from ..daily import queries
+from ..daily.queries import brand_lang
+from ..daily.render import published_text, safe_url, signal_text
+from ..db.store import Store, loads, parse_iso
 from ..errors import TrendwatchError
-from ..queries import brand_lang
-from ..render import published_text, safe_url, signal_text
-from ..store import Store, loads, parse_iso
 from . import security
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ BUSY_TIMEOUT_MS = 2000
 RISING_TTL = 600.0
 #: Seconds a wrong access token costs the one who typed it (slows down guessing).
 LOGIN_FAIL_DELAY = 0.5
-#: Labels shown for the reject reasons of trendwatch.feedback.
+#: Labels shown for the reject reasons of trendwatch.review.verdicts.
 REASON_LABELS = {
     "off-brand": "Off-brand",
     "sensitive": "Sensitive / not our voice",
@@ -108,7 +109,7 @@ def create_app(store_path: str | Path, config: Config) -> Flask:
     _install_security(app, config)
     _install_template_helpers(app, config)
     _install_routes(app, config, stores)
-    from ..plan.web import register as register_plan
+    from .plan_page import register as register_plan
 
     register_plan(app, config, stores)  # the Plan page, calendar feed, send to team
     return app
@@ -118,7 +119,7 @@ def create_app(store_path: str | Path, config: Config) -> Flask:
 
 
 def _install_security(app: Flask, config: Config) -> None:
-    from ..plan.web import PUBLIC_ENDPOINTS as PLAN_PUBLIC  # the calendar checks its token
+    from .plan_page import PUBLIC_ENDPOINTS as PLAN_PUBLIC  # the calendar checks its token
 
     token = config.web.token
 
@@ -247,7 +248,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
     @app.get("/")
     def today_list() -> Any:
-        from ..status import broken_sources
+        from ..fetch.health import broken_sources
 
         store = stores.get()
         today = queries.today(tz)
@@ -273,7 +274,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
             latest = next(store.db.query(
                 "select max(list_date) as d from suggestions where list_date <= ?",
                 [day.isoformat()]), {}).get("d")
-        from ..holdback import held_items
+        from ..review.holdback import held_items
 
         held = len(held_items(store, config)) if day == today else 0
         return render_template(
@@ -285,7 +286,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
     @app.post("/suggestions/<int:sid>/verdict")
     def verdict(sid: int) -> Any:
-        from ..feedback import record_verdict
+        from ..review.verdicts import record_verdict
 
         store = stores.get()
         form = request.form
@@ -342,7 +343,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
     @app.get("/held")
     def held() -> Any:
-        from ..holdback import held_items
+        from ..review.holdback import held_items
 
         return render_template("held.html", rows=held_items(stores.get(), config),
                                hold=config.safety.hold,
@@ -350,7 +351,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
     @app.post("/held/<int:item_id>/release")
     def release_held(item_id: int) -> Any:
-        from ..holdback import release
+        from ..review.holdback import release
 
         try:
             done = release(stores.get(), config, item_id)
@@ -382,7 +383,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
     @app.get("/backlog")
     def backlog() -> Any:
-        from ..plan.web import backlog_context
+        from .plan_page import backlog_context
 
         return render_template("backlog.html", **backlog_context(stores.get(), config))
 
@@ -395,7 +396,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
     @app.get("/sources")
     def sources() -> Any:
-        from ..status import full_status
+        from ..service.status import full_status
 
         report = full_status(stores.get())
         return render_template("sources.html", report=report)
@@ -439,7 +440,7 @@ def _install_routes(app: Flask, config: Config, stores: _ThreadStores) -> None:
 
 
 def _config_notice(store: Any) -> list[str]:
-    from ..status import config_problem
+    from ..service.status import config_problem
 
     problem = config_problem(store)
     return [f"Config: {problem}"] if problem else []
@@ -452,7 +453,7 @@ RISING_HISTORY_DAYS = 3
 
 def _history_days(store: Store) -> float:
     """Days since the first item was stored (what "rising" can compare against)."""
-    from ..store import utcnow
+    from ..db.store import utcnow
 
     first = next(store.db.query("select min(first_seen_at) as t from items"), {}).get("t")
     start = parse_iso(first) if first else None
@@ -552,8 +553,8 @@ class RisingCache:
             thread.join(timeout)
 
     def _refresh(self) -> None:
+        from ..db.store import iso, utcnow
         from ..ranking.rising import rising_topics
-        from ..store import iso, utcnow
 
         try:
             with Store(self.store_path, migrate=False) as store:

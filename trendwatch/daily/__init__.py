@@ -1,0 +1,2 @@
+"""The daily list: built from the scores (``build``), read back (``queries``), rendered for
+people (``render``), exported, sent as a digest and through notifiers."""

@@ -1,0 +1,2 @@
+"""Review: the specialist's verdicts (accept, reject with a reason, snooze) and the items brand
+safety held back."""

@@ -1,0 +1,2 @@
+"""The service: the daemon and its loop, the jobs it hands to child processes, the
+scheduler, the config watcher and the status report."""

@@ -78,6 +78,3 @@ def quick_check(conn: sqlite3.Connection, db_path: str | Path) -> None:
         raise StorageError(damaged(db_path, f"quick_check: {problems[0]}{more}"))
 
 
-def is_storage_error(err: BaseException) -> bool:
-    """True for the errors :func:`describe` is for (not a plugin's own OSError)."""
-    return isinstance(err, sqlite3.Error | OSError)

@@ -51,13 +51,6 @@ class Budget:
     def over_time(self) -> bool:
         return self.used() > self.cpu_seconds
 
-    def check_time(self, partial: object = None) -> None:
-        """Raise :class:`BudgetExceeded` once the CPU time is spent."""
-        if self.over_time():
-            raise BudgetExceeded(f"stopped after {self.cpu_seconds:g} s of CPU "
-                                 "([fetch] max_cpu_seconds)", partial)
-
-
 _local = threading.local()
 
 #: Bytes of documents being parsed at once, across every fetch thread of the process.

@@ -9,7 +9,6 @@ Its SAX parser buffers text (:mod:`.sax_driver`): another third off, same output
 from __future__ import annotations
 
 import calendar
-import json
 import logging
 import re
 import threading
@@ -401,8 +400,3 @@ def _is_structural(exc: Any) -> bool:
     return name not in ("CharacterEncodingOverride", "NonXMLContentType")
 
 
-def loads_json(body: bytes, url: str) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError as err:
-        raise SourceError(f"{url} did not return valid JSON: {err}") from None

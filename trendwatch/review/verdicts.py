@@ -168,22 +168,3 @@ def _short(title: str | None, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
-def set_planned_for(store: Store, suggestion_id: int, when: str | date,
-                    now: datetime | None = None) -> dict[str, Any]:
-    """Change the planned post date of an accepted suggestion (the content calendar)."""
-    day = parse_date(when, "date")
-    if day is None:
-        raise TrendwatchError("date: a date is required (YYYY-MM-DD)")
-    with store.write() as db:
-        row = next(db.query("select id, status from suggestions where id = ?",
-                            [suggestion_id]), None)
-        if row is None:
-            raise TrendwatchError(f"no suggestion with id {suggestion_id}")
-        if row["status"] != "accepted":
-            raise TrendwatchError(f"suggestion {suggestion_id} is {row['status']}, not "
-                                  "accepted: accept it first to plan a post")
-        db["suggestions"].update(suggestion_id, {"planned_for": day.isoformat(),
-                                                 "updated_at": iso(now or utcnow())})
-    return {"suggestion_id": suggestion_id, "planned_for": day.isoformat()}
-
-

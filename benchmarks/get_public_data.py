@@ -43,6 +43,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import urllib.parse
@@ -51,7 +52,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CACHE = Path.home() / ".cache" / "trendwatch-bench"
-MIRROR_ROOT = Path("/work/.mirror")
+#: Where local mirror clones live (``<root>/<owner>+<name>/repo``), when there are any:
+#: ``$TRENDWATCH_MIRROR_ROOT``, else none (the files are downloaded).
+MIRROR_ROOT = Path(os.environ["TRENDWATCH_MIRROR_ROOT"]) if os.environ.get(
+    "TRENDWATCH_MIRROR_ROOT") else None
 
 
 @dataclass(frozen=True)
@@ -63,35 +67,50 @@ class Source:
     text_col: str
     label_col: str
     long_text: bool  # title and body run together (split into title + summary)
+    sha256: str      # of the raw file at ``commit``: a different file is refused, not used
 
 
 SOURCES = [
     Source("bbc_news_en", "mdSakibAlHasan/News-classification",
            "b60855c6f1b2e77c7ac58bd1194c1640839e550e", "BBC News Train.csv", "Text",
-           "Category", True),
+           "Category", True,
+           "07f285378649936d10ff0114c79828ac808a4da57e3304d90e3d216c23846f5f"),
     Source("detik_id", "septindwikurnia/Klasifikasi-Kategori-Berita-Detik",
            "3872dd2a8837acc06e87a5177d2ba567963f3ff4", "data/raw/berita_detik_5_kategori.csv",
-           "JUDUL", "KATEGORI", False),
+           "JUDUL", "KATEGORI", False,
+           "a4bbc872344f978ba1ca63a7b4a30ac82440237d9a11daf6ecc33f684d61a984"),
     Source("detik2020_id", "aloisiusedwin/headline-topic-detection",
            "d02a8b22f6e415ca19bf2be127694bde523484db",
-           "dataset/indonesian-news-title-balanced.csv", "title", "category", False),
+           "dataset/indonesian-news-title-balanced.csv", "title", "category", False,
+           "30d46610dcf1b7847298f006189e23a5d3c0cf4627415dd9e131b4ba0bcf7064"),
 ]
 
 
-def raw_bytes(src: Source, mirror_root: Path) -> bytes:
-    """The raw file: from a local mirror clone when there is one, else downloaded."""
-    for git_dir in (mirror_root / src.repo.replace("/", "+") / "repo",
-                    mirror_root / src.repo.replace("/", "+") / "repo" / ".git"):
+def raw_bytes(src: Source, mirror_root: Path | None) -> bytes:
+    """The raw file at the pinned commit: from a local mirror clone when there is one, else
+    downloaded. Never another commit: a mirror without it is an error, not a fallback."""
+    data = None
+    git_dirs = () if mirror_root is None else (
+        mirror_root / src.repo.replace("/", "+") / "repo",
+        mirror_root / src.repo.replace("/", "+") / "repo" / ".git")
+    for git_dir in git_dirs:
         if git_dir.exists():
-            for rev in (src.commit, "HEAD"):
-                done = subprocess.run(["git", "--git-dir", str(git_dir), "show",
-                                       f"{rev}:{src.path}"], capture_output=True)
-                if done.returncode == 0:
-                    return done.stdout
-    url = (f"https://raw.githubusercontent.com/{src.repo}/{src.commit}/"
-           f"{urllib.parse.quote(src.path)}")
-    with urllib.request.urlopen(url, timeout=60) as resp:
-        return resp.read()
+            done = subprocess.run(["git", "--git-dir", str(git_dir), "show",
+                                   f"{src.commit}:{src.path}"], capture_output=True)
+            if done.returncode != 0:
+                raise OSError(f"{git_dir} has no {src.commit[:12]}:{src.path} "
+                              f"({done.stderr.decode(errors='replace').strip()})")
+            data = done.stdout
+            break
+    if data is None:
+        url = (f"https://raw.githubusercontent.com/{src.repo}/{src.commit}/"
+               f"{urllib.parse.quote(src.path)}")
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            data = resp.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != src.sha256:
+        raise OSError(f"sha256 {digest} is not the recorded {src.sha256}")
+    return data
 
 
 def convert(src: Source, data: bytes) -> list[dict[str, str]]:
@@ -113,7 +132,9 @@ def convert(src: Source, data: bytes) -> list[dict[str, str]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--mirror-root", type=Path, default=MIRROR_ROOT)
+    ap.add_argument("--mirror-root", type=Path, default=MIRROR_ROOT,
+                    help="folder of local mirror clones (<owner>+<name>/repo); "
+                         "default $TRENDWATCH_MIRROR_ROOT, else download")
     ap.add_argument("--cache", type=Path, default=CACHE)
     args = ap.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ no licence; the items are the outlets' own public feed excerpts, kept here only 
 cache to measure with.
 
 ``--from`` takes the repository's git directory (what the ``fetch`` tool brings to
-``/work/.mirror/mukemen+sumberfakta/repo``, or a clone's ``.git``; every commit is read),
+``<mirror root>/mukemen+sumberfakta/repo``, or a clone's ``.git``; every commit is read),
 a checkout directory or a single ``news.json`` (one version only), or a URL of one such
 file. Written: ``sumberfakta-items.csv`` (``id`` = the first 12 hex digits of the SHA-1 of
 the link, stable whatever the order; ``source`` = the feed's name; ``outlet``; ``title``;

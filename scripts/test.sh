@@ -15,5 +15,6 @@ VENV="${TRENDWATCH_VENV:-.venv}"
 # The example third-party plugin is installed as a user would install it and its own tests
 # run too, so the example (and the plugin API it shows) can never rot.
 "$VENV/bin/python" -m pip install -q -e examples/trendwatch-hackernews
-"$VENV/bin/python" -m pytest -q "$@"
+# -n auto: one worker per core (pytest-xdist); the suite is written to run in any order.
+"$VENV/bin/python" -m pytest -q -n auto "$@"
 "$VENV/bin/python" -m pytest -q examples/trendwatch-hackernews/tests

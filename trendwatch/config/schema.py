@@ -196,7 +196,7 @@ def _default_max_age() -> dict[str, float]:
 
 class FreshnessConfig(_Strict):
     #: Oldest publication date still suggested, per item kind (article, trend, tag, post,
-    #: link, page, video, event); see trendwatch/freshness.py for the defaults.
+    #: link, page, video, event); see DEFAULT_MAX_AGE above (and trendwatch/items/freshness.py).
     max_age: dict[str, Duration] = Field(default_factory=_default_max_age)
     #: For item kinds not named in max_age.
     default_max_age: Duration = 48 * 3600.0

@@ -60,7 +60,8 @@ sys.path.insert(0, str(ROOT))
 
 from trendwatch.config import ThemeConfig  # noqa: E402
 from trendwatch.parse.tokens import item_text  # noqa: E402
-from trendwatch.ranking.classifier import TrainParams, fit_model  # noqa: E402
+from trendwatch.ranking.fitting import fit_model  # noqa: E402
+from trendwatch.ranking.train_params import TrainParams  # noqa: E402
 from trendwatch.ranking.training import STREAM_LIMIT  # noqa: E402
 from trendwatch.ranking.uncertainty import margin  # noqa: E402
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from trendwatch.config import parse_config, starter_text  # noqa: E402
 from trendwatch.parse.tokens import item_text  # noqa: E402
-from trendwatch.ranking.classifier import fit_model  # noqa: E402
+from trendwatch.ranking.fitting import fit_model  # noqa: E402
 from trendwatch.ranking.persist import load_model, save_model  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "trendwatch-bench"

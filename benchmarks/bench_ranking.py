@@ -36,7 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from trendwatch.config import parse_config, starter_text  # noqa: E402
 from trendwatch.parse.tokens import item_text, normalise  # noqa: E402
-from trendwatch.ranking.classifier import TrainParams, evaluate, fit_model  # noqa: E402
+from trendwatch.ranking.evaluation import evaluate  # noqa: E402
+from trendwatch.ranking.fitting import fit_model  # noqa: E402
+from trendwatch.ranking.train_params import TrainParams  # noqa: E402
 
 EVAL = ROOT / "benchmarks" / "eval_data"
 CONFIG = parse_config(starter_text())

@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 import trendwatch.parse.feeds  # noqa: F401  (installs the driver)
 from trendwatch.parse.sax_driver import BufferedExpatParser
 from trendwatch.ranking.char_ngrams import CharWBCounter
-from trendwatch.ranking.classifier import CHAR_NGRAMS
+from trendwatch.ranking.features import CHAR_NGRAMS
 
 TEXTS = [
     "film horor lokal tembus dua juta penonton",

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from trendwatch.api import Response
 
+from trendwatch.api import Response
 from trendwatch.binding import bind_sources
 from trendwatch.config import Config, FetchConfig
 from trendwatch.db.store import Store
@@ -595,7 +595,7 @@ def test_a_model_file_left_by_a_killed_job_is_removed_by_the_next_training(tmp_p
     training job at shutdown) leaves an orphan file; the next training removes it once it
     is an hour old. A young one may belong to a job committing right now: kept."""
     from trendwatch.config import parse_config, starter_text
-    from trendwatch.daily.build import train_model
+    from trendwatch.daily.scoring import train_model
     from trendwatch.ranking.training import models_dir
 
     config = parse_config(starter_text())

@@ -14,7 +14,8 @@ import pytest
 from perf_helpers import seed_history
 
 from trendwatch.config import parse_config, starter_text
-from trendwatch.daily.build import build_daily_list, train_model
+from trendwatch.daily.build import build_daily_list
+from trendwatch.daily.scoring import train_model
 from trendwatch.db.store import Store, dumps, iso
 from trendwatch.performance.sells import Sells, load_sells
 

@@ -13,16 +13,13 @@ from trendwatch.config import RankingWeights, ThemeConfig, parse_config, starter
 from trendwatch.errors import ModelError
 from trendwatch.parse.tokens import content_tokens, key_phrases, normalise
 from trendwatch.ranking import angles, rising, signals
-from trendwatch.ranking.classifier import (
-    OFF,
-    Featuriser,
-    TrainParams,
-    _offbrand_topics_to_keep,
-    build_examples,
-    evaluate,
-    fit_model,
-)
+from trendwatch.ranking.classifier import OFF
+from trendwatch.ranking.evaluation import evaluate
+from trendwatch.ranking.features import Featuriser
+from trendwatch.ranking.fitting import fit_model
 from trendwatch.ranking.persist import load_model, save_model, sha256_file
+from trendwatch.ranking.train_params import TrainParams
+from trendwatch.ranking.trainset import _offbrand_topics_to_keep, build_examples
 
 CONFIG = parse_config(starter_text())
 

@@ -16,8 +16,9 @@ import pytest
 from trendwatch.config import parse_config, starter_text
 from trendwatch.errors import ModelError
 from trendwatch.ranking import pretrained
-from trendwatch.ranking.classifier import TrainParams, fit_model
+from trendwatch.ranking.fitting import fit_model
 from trendwatch.ranking.persist import load_model, save_model
+from trendwatch.ranking.train_params import TrainParams
 
 EVAL = Path(__file__).resolve().parent.parent / "benchmarks" / "eval_data"
 CONFIG = parse_config(starter_text())

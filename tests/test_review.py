@@ -241,7 +241,7 @@ def test_blank_form_fields_mean_default(tmp_path):
 
 
 def _probe_relevance(store, config, text):
-    from trendwatch.daily.build import load_active_model
+    from trendwatch.daily.scoring import load_active_model
 
     model = load_active_model(store, config)
     (pred,) = model.predict([text], min_relevance=config.ranking.min_relevance)
@@ -253,7 +253,8 @@ def test_verdicts_change_later_rankings_and_judged_items_never_return(tmp_path):
 
     from suggestion_rows import CONCERTS, STREAM, ingest
 
-    from trendwatch.daily.build import build_daily_list, train_model
+    from trendwatch.daily.build import build_daily_list
+    from trendwatch.daily.scoring import train_model
 
     config = parse_config(CONFIG)
     store = Store(tmp_path / "tw.db")

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from trendwatch.config import parse_config, starter_text
-from trendwatch.daily.build import build_daily_list, score_as_fetched, train_model
+from trendwatch.daily.build import build_daily_list
+from trendwatch.daily.scoring import score_as_fetched, train_model
 from trendwatch.db.store import Store, dumps, iso
 from trendwatch.review.verdicts import record_verdict
 

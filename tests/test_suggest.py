@@ -8,7 +8,8 @@ import pytest
 
 from trendwatch.api import Angle
 from trendwatch.config import parse_config, starter_text
-from trendwatch.daily.build import build_daily_list, train_model
+from trendwatch.daily.build import build_daily_list
+from trendwatch.daily.scoring import train_model
 from trendwatch.db.store import Store, dumps, iso
 from trendwatch.hookspecs import hookimpl
 from trendwatch.plugins import load_plugins

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from trendwatch.config import parse_config, starter_text
-from trendwatch.daily.build import train_model
+from trendwatch.daily.scoring import train_model
 from trendwatch.db.store import Store, dumps, iso
 from trendwatch.errors import TrendwatchError
 from trendwatch.review.verdicts import REJECT_REASONS, TEACHES, record_verdict

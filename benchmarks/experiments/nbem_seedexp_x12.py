@@ -57,15 +57,12 @@ import bench_ranking as br  # noqa: E402
 
 from trendwatch.config import ThemeConfig  # noqa: E402
 from trendwatch.parse.tokens import STOPWORDS, normalise  # noqa: E402
-from trendwatch.ranking import classifier as clf_mod  # noqa: E402
-from trendwatch.ranking.classifier import (  # noqa: E402
-    OFF,
-    TrainParams,
-    evaluate,
-    fit_model,
-    keyword_pattern,
-    theme_seed_texts,
-)
+from trendwatch.ranking import fitting as clf_mod  # noqa: E402
+from trendwatch.ranking.classifier import OFF  # noqa: E402
+from trendwatch.ranking.evaluation import evaluate  # noqa: E402
+from trendwatch.ranking.fitting import fit_model  # noqa: E402
+from trendwatch.ranking.train_params import TrainParams  # noqa: E402
+from trendwatch.ranking.trainset import keyword_pattern, theme_seed_texts  # noqa: E402
 
 ARGS: argparse.Namespace
 

@@ -165,7 +165,9 @@ def score(app: App, config_path: str | None, input_path: str, labels_path: str |
 def _predict(config: Any, items: list[dict[str, Any]],
              labels: list[dict[str, Any]]) -> list[Any]:
     """Fit on the seeds, the labels and the items (unlabelled), then score every item."""
-    from ..ranking.classifier import TrainParams, fit_model, texts_of
+    from ..ranking.classifier import texts_of
+    from ..ranking.fitting import fit_model
+    from ..ranking.train_params import TrainParams
 
     texts = texts_of(items)
     pairs = list(zip(texts_of(labels), [r["theme"] for r in labels], strict=True))
@@ -263,7 +265,7 @@ def model_eval(app: App, folds: int, as_json: bool) -> None:
     """Per-theme precision and recall on the review labels so far (cross-validated: each
     label is predicted by a model that did not see it)."""
     from ..parse.tokens import item_text
-    from ..ranking.classifier import TrainParams
+    from ..ranking.train_params import TrainParams
     from ..ranking.training import cross_validate, unlabelled_texts
     from ..stories.labels import training_labels
 

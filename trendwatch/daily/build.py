@@ -1,221 +1,73 @@
 """Building the daily suggestion list from the classifier and the trend signals.
 
-:func:`build_daily_list` is what the daemon runs each morning (and ``run --once``):
+:func:`build_daily_list` is what the daemon runs each morning (and ``run --once``), one
+function per step:
 
-1. **Score** the items of the ranking window (``[ranking] window``, default 2 days) that
-   have no score yet or were scored by an older model, in batches; write ``scores`` rows.
+1. **Score** (:func:`_score_window`, with :mod:`.scoring`) the items of the ranking window
+   (``[ranking] window``, default 2 days) that have no score yet or were scored by an older
+   model, in batches; write ``scores`` rows.
    Items brand safety holds back (:mod:`trendwatch.ranking.safety`: an avoid term, a sensitive
    topic of ``[safety] hold``) are scored too but marked ``filtered`` with the reason, and
    never suggested unless released (``safety_overrides``).
-2. **Candidates**: scored, not filtered, a theme, ``relevance >= [ranking] min_relevance``;
-   and *novel* — no item of the same story was suggested on an earlier day or has a
-   verdict (an item once judged is never suggested again).
-3. **Signals and score**: trend, momentum, recency, novelty and the weighted score of
-   :mod:`trendwatch.ranking.signals` (the formula is documented there and in
-   ``models/README.md``).
-4. **One suggestion per story** (the best-scoring item of it; stories group items of any
-   source about one event, :mod:`trendwatch.stories`), up to ``[digest] size`` including
-   the suggestions of that day already reviewed, the slots filled for range
-   (:mod:`trendwatch.ranking.diversity`, ``[ranking] diversity``), best first.
-5. **Angles** from the ``generate_angles`` plugins (the template one is built in).
-6. **Upsert** the ``suggestions`` rows of ``list_date`` (the brand-timezone date): a row
-   whose status is not ``new`` is never touched; ``new`` rows that dropped out of the list
-   are *parked* (``list_date`` null), never deleted: a suggestion id always means the same
-   item, and an item that comes back gets its old id again.
+2. **Candidates** (:func:`_candidates`): scored, not filtered, a theme,
+   ``relevance >= [ranking] min_relevance``, fresh enough; and *novel* — no item of the
+   same story was suggested on an earlier day or has a verdict (an item once judged is
+   never suggested again).
+3. **Signals and score** (:func:`_best_per_story`): trend, momentum, recency, novelty and
+   the weighted score of :mod:`trendwatch.ranking.signals` (the formula is documented there
+   and in ``models/README.md``).
+4. **One suggestion per story** (:func:`_choose`: the best-scoring item of it; stories group
+   items of any source about one event, :mod:`trendwatch.stories`), up to ``[digest] size``
+   including the suggestions of that day already reviewed, the slots filled for range
+   (:mod:`trendwatch.ranking.diversity`, ``[ranking] diversity``), best first; then the
+   "help the model learn" slots (:mod:`trendwatch.ranking.learning`). The chosen items are
+   explained (:func:`_add_explanations`).
+5. **Angles** (:func:`_suggestion_rows`) from the ``generate_angles`` plugins (the template
+   one is built in).
+6. **Upsert** (:func:`_upsert`) the ``suggestions`` rows of ``list_date`` (the
+   brand-timezone date): a row whose status is not ``new`` is never touched; ``new`` rows
+   that dropped out of the list are *parked* (``list_date`` null), never deleted: a
+   suggestion id always means the same item, and an item that comes back gets its old id
+   again.
 
-scikit-learn is imported only inside :func:`score_pending` (through the ranking modules),
-never when this module is imported.
+scikit-learn is imported only inside :mod:`.scoring`'s functions (through the ranking
+modules), never when this module is imported.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from ..config import Config
+from ..config import Config, RankingConfig
 from ..contracts import Angle
 from ..db.store import Store, dumps, iso, loads, parse_iso, utcnow
 from ..items.freshness import freshness_filter, item_date
 from ..ranking.evidence import evidence
 from ..ranking.safety import from_config
 from .queries import brand_lang
+from .scoring import explain, load_active_model, score_pending
 
 if TYPE_CHECKING:
+    from ..performance.sells import Sells
     from ..plugins import PluginHost
-    from ..ranking.classifier import Prediction, ThemeModel
+    from ..ranking.classifier import ThemeModel
 
 log = logging.getLogger(__name__)
 
-#: Items scored per batch (FACTS: one at a time is ~35x slower than in batches).
-BATCH = 2000
 #: Earlier suggestions a candidate's novelty is compared with.
 NOVELTY_DAYS = 14
 #: Angles kept per suggestion.
 MAX_ANGLES = 3
+#: Stories whose sources are counted per query: keeps the bound parameters of one query
+#: well under SQLite's limit.
+STORY_CHUNK = 500
 
-
-def train_model(store: Store, config: Config, *, now: datetime | None = None,
-                **options: Any) -> dict[str, Any]:
-    """Train, save and activate a new model version: see
-    :func:`trendwatch.ranking.training.train_model` (imported here lazily, since it loads
-    scikit-learn)."""
-    from ..ranking.training import train_model as _train
-
-    return _train(store, config, now=now, **options)
-
-
-def load_active_model(store: Store, config: Config, *, now: datetime | None = None) -> Any:
-    """The active model, retrained when missing or refused: see
-    :func:`trendwatch.ranking.training.load_active_model`."""
-    from ..ranking.training import load_active_model as _load
-
-    return _load(store, config, now=now)
-
-
-# -- scoring ----------------------------------------------------------------------------
-
-
-def score_pending(store: Store, config: Config, model: ThemeModel, *,
-                  now: datetime | None = None, item_ids: Sequence[int] | None = None) -> int:
-    """Score the window's items that are unscored or scored by another model version.
-    Returns how many were scored."""
-    from ..parse.tokens import item_text
-
-    now = now or utcnow()
-    if item_ids is None:
-        since = iso(now - timedelta(seconds=config.ranking.window))
-        rows = store.query("""
-            select i.id, i.title, i.summary from items i
-            left join scores s on s.item_id = i.id
-            where i.first_seen_at >= ? and (s.item_id is null or s.model_version is not ?)
-            order by i.id""", [since, model.version])
-    else:
-        marks = ",".join("?" * len(item_ids))
-        rows = store.query(f"select id, title, summary from items where id in ({marks})",
-                           list(item_ids))
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start:start + BATCH]
-        preds = model.predict([item_text(r["title"], r["summary"]) for r in chunk],
-                              min_relevance=config.ranking.min_relevance, explain=False)
-        write_scores(store, config, model, chunk, preds, now, explained=False)
-    return len(rows)
-
-
-class Flag(Protocol):
-    """What :func:`score_as_fetched` waits on: :class:`trendwatch.service.jobs.RoundEnd` in
-    ``run --once`` (the fetching process's pipe), or a ``threading.Event``."""
-
-    def wait(self, timeout: float | None = None) -> bool: ...
-
-
-def score_as_fetched(store: Store, config: Config, fetch_done: Flag, *,
-                     now: datetime | None = None, poll: float = 0.5,
-                     train_after: int = 2000) -> ThemeModel | None:
-    """Score items while another process is still fetching them; return once
-    ``fetch_done`` is set and everything stored by then is scored.
-
-    This is how ``run --once`` uses a second core: fetching is bound by feedparser on one,
-    the classifier scores what has landed on the other, and the list is built as soon as
-    the fetch ends instead of ranking every item after it (benchmarks/bench_fetch.py).
-
-    The model is the active one, unless it needs retraining (none yet, themes changed, new
-    verdicts, too old: :func:`~trendwatch.ranking.training.needs_retraining`): then a new
-    one is trained as soon as the database holds ``train_after`` items, or when the fetch
-    ends, whichever comes first. 2,000 is the size of the sample the vocabulary is learnt
-    from anyway, and several times the stream the ranking benchmark measures quality on.
-    ``fetch_done.wait`` may raise (see :class:`trendwatch.service.jobs.RoundEnd`: the fetching
-    process died before it could say it was done); the error ends this function.
-    Returns the model (``None`` with no themes configured).
-    """
-    now = now or utcnow()
-    model: ThemeModel | None = None
-    while True:
-        done = fetch_done.wait(poll)
-        if not config.themes:
-            if done:
-                return None
-            continue
-        if model is None:
-            model = _model_if_ready(store, config, now, train_after=train_after,
-                                    ready=done or store.query(
-                                        "select count(*) as n from items")[0]["n"]
-                                    >= train_after)
-        if model is not None:
-            n = score_pending(store, config, model, now=now)
-            if n:
-                log.debug("scored %d items while fetching", n)
-        if done:
-            return model
-
-
-def _model_if_ready(store: Store, config: Config, now: datetime, *, ready: bool,
-                    train_after: int) -> ThemeModel | None:
-    from ..ranking.training import needs_retraining
-
-    reason = needs_retraining(store, config, now=now)
-    if reason is None:
-        return load_active_model(store, config, now=now)
-    if not ready:
-        return None
-    log.info("training a new model: %s", reason)
-    # On the most recent ``train_after`` items: this runs on the core the fetch leaves
-    # free, and every item it trains on is scored from the matrix training already built.
-    trained = train_model(store, config, now=now, stream_limit=train_after)
-    model: ThemeModel = trained["model"]
-    rows, x, norm = trained["stream"]
-    if rows:
-        preds = model.predict_matrix(x, norm, min_relevance=config.ranking.min_relevance,
-                                     explain=False)
-        write_scores(store, config, model, rows, preds, now, explained=False)
-    return model
-
-
-def write_scores(store: Store, config: Config, model: ThemeModel,
-                 rows: Sequence[dict[str, Any]], preds: Sequence[Prediction],
-                 now: datetime, *, explained: bool = True) -> None:
-    """Store the predictions for item ``rows`` (``id``, ``title``, ``summary``) as their
-    ``scores`` rows, marking those brand safety holds back (an avoid term, a sensitive
-    topic of ``[safety] hold``: :mod:`trendwatch.ranking.safety`). Predictions made without
-    explanations store ``why`` as null: :func:`build_daily_list` explains the items it
-    suggests."""
-    from ..ranking.safety import from_config
-
-    safety = from_config(config)
-    stamp = iso(now)
-    out = []
-    for r, p in zip(rows, preds, strict=True):
-        filtered = safety.check(r["title"], r["summary"]).held
-        out.append({"item_id": r["id"], "model_version": model.version,
-                    "theme": p.theme, "relevance": p.relevance, "scores": dumps(p.scores),
-                    "why": dumps(p.why) if explained else None, "filtered": filtered,
-                    "scored_at": stamp})
-    with store.write() as db:
-        db["scores"].upsert_all(out, pk="item_id")
-
-
-def _explain(store: Store, config: Config, model: ThemeModel,
-             rows: Sequence[dict[str, Any]]) -> dict[int, str]:
-    """Explanations (``why``, JSON) for the item ``rows`` about to be suggested, stored on
-    their ``scores`` rows too. Scoring leaves them out: only the few items a list shows
-    need one, and they were a third of the time of scoring everything."""
-    if not rows:
-        return {}
-    from ..parse.tokens import item_text
-
-    # min_relevance 0: a "help the model learn" slot below the threshold is explained too
-    # (towards its most probable theme); the other rows are above it anyway.
-    preds = model.predict([item_text(r["title"], r["summary"]) for r in rows],
-                          min_relevance=0.0)
-    why = {r["id"]: dumps(p.why) for r, p in zip(rows, preds, strict=True)}
-    with store.write() as db:
-        db.conn.executemany("update scores set why = ? where item_id = ?",
-                            [(w, i) for i, w in why.items()])
-    return why
-
-
-# -- the daily list ---------------------------------------------------------------------
+#: An item row predicate: is it fresh enough to suggest? (:func:`freshness_filter`)
+Fresh = Callable[[Mapping[str, Any]], bool]
 
 
 def _list_date(config: Config, now: datetime, list_date: date | str | None) -> str:
@@ -304,6 +156,7 @@ def _all_templates(suggestion: dict[str, Any], theme: dict[str, Any] | None,
     return [a.model_dump() for a in template_angles(suggestion, theme, brand, limit=3)]
 
 
+
 def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                      now: datetime | None = None,
                      list_date: date | str | None = None,
@@ -311,48 +164,94 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
     """Score, rank and store the daily list (see the module docstring); return it as
     :func:`trendwatch.daily.queries.list_suggestions` does (every status, best first). ``model``
     is the one to score with (default: the active model, trained if there is none)."""
-    from ..parse.tokens import key_phrases
-    from ..ranking.signals import (
-        momentum,
-        novelty,
-        recency,
-        suggestion_score,
-        trend_scores,
-    )
-    from ..stories import GROWTH_HOURS
+    from ..performance.sells import load_sells
     from .queries import list_suggestions
 
     now = now or utcnow()
     day = _list_date(config, now, list_date)
-    ranking = config.ranking
+    model = _score_window(store, config, model, now)
+    window = _window(store, config.ranking, now)
+    trend = _trend(window)
+    judged = _judged_stories(store, day)
+    fresh = freshness_filter(config, now)
+    candidates = _candidates(store, config, window, judged, fresh)
+    sources = _story_sources(store, candidates, now)
+    sells = load_sells(store, config, now=now)  # inactive (no effect) until enough posts
+    best = _best_per_story(store, config, candidates, trend, sources, sells, day=day, now=now)
+    existing = _existing_rows(store, day)
+    chosen = _choose(config, model, best, existing, [r for r in window if fresh(r)], judged,
+                     trend, now)
+    _add_explanations(store, config, model, chosen)
+    rows = _suggestion_rows(config, host, chosen, existing, sells, day=day, now=now)
+    _upsert(store, existing, rows, iso(now))
+    return list_suggestions(store, config, list_date=day, status="all")
+
+
+def _score_window(store: Store, config: Config, model: ThemeModel | None,
+                  now: datetime) -> ThemeModel | None:
+    """Step 1: score the window's pending items, so every candidate has a theme and a
+    relevance. Returns the model scored with (the active one unless ``model`` is given);
+    without themes nothing is scored and ``model`` is returned as it came."""
     if config.themes:
         model = model or load_active_model(store, config, now=now)
         n = score_pending(store, config, model, now=now)
         log.info("scored %d items with model %s", n, model.version)
+    return model
 
+
+def _window(store: Store, ranking: RankingConfig, now: datetime) -> list[dict[str, Any]]:
+    """The items first seen in the ranking window with their scores: what the list picks
+    from, and what the trend and the learning slots are measured on."""
     since = iso(now - timedelta(seconds=ranking.window))
-    window = store.query("""
+    return store.query("""
         select i.id, i.source, i.title, i.summary, i.url, i.published_at, i.first_seen_at,
                coalesce(i.story_id, i.id) as story, i.metrics, i.kind,
                i.published_estimated, i.extra,
                s.theme, s.relevance, s.why, s.filtered, s.scores
         from items i left join scores s on s.item_id = i.id
         where i.first_seen_at >= ?""", [since])
-    trend = trend_scores((r["id"], r["source"], loads(r["metrics"], {})) for r in window)
-    judged = _judged_stories(store, day)
-    fresh = freshness_filter(config, now)
+
+
+def _trend(window: Sequence[dict[str, Any]]) -> dict[int, float]:
+    """Trend signal per item id, from the engagement metrics of the whole window (each
+    item is compared with the others of its source)."""
+    from ..ranking.signals import trend_scores
+
+    return trend_scores((r["id"], r["source"], loads(r["metrics"], {})) for r in window)
+
+
+def _candidates(store: Store, config: Config, window: Sequence[dict[str, Any]],
+                judged: set[int], fresh: Fresh) -> list[dict[str, Any]]:
+    """Step 2: the window's items that may be suggested: on a theme, relevant enough, not
+    held back by brand safety (or released), of a story nobody judged yet, fresh."""
     released = {r["item_id"] for r in store.query("select item_id from safety_overrides")}
-    candidates = [r for r in window
-                  if r["theme"] and (r["filtered"] is None or r["id"] in released)
-                  and r["story"] not in judged
-                  and (r["relevance"] or 0) >= ranking.min_relevance and fresh(r)]
+    return [r for r in window
+            if r["theme"] and (r["filtered"] is None or r["id"] in released)
+            and r["story"] not in judged
+            and (r["relevance"] or 0) >= config.ranking.min_relevance and fresh(r)]
+
+
+@dataclass
+class _StorySources:
+    """Per story: how many sources carry it, how many of them only since the growth
+    window, and when it was first and last seen (momentum and evidence read these)."""
+
+    n: dict[int, int] = field(default_factory=dict)
+    new: dict[int, int] = field(default_factory=dict)
+    seen: dict[int, list[datetime]] = field(default_factory=dict)
+
+
+def _story_sources(store: Store, candidates: Sequence[dict[str, Any]],
+                   now: datetime) -> _StorySources:
+    """The sources of each candidate's story, counted in the database: a story's items
+    outside the window (or not candidates) still show how widely it is carried."""
+    from ..stories import GROWTH_HOURS
+
     stories = sorted({r["story"] for r in candidates})
-    n_sources: dict[int, int] = {}
-    new_sources: dict[int, int] = {}
+    out = _StorySources()
     recent = iso(now - timedelta(hours=GROWTH_HOURS))
-    story_seen: dict[int, list[datetime]] = {}
-    for start in range(0, len(stories), 500):
-        part = stories[start:start + 500]
+    for start in range(0, len(stories), STORY_CHUNK):
+        part = stories[start:start + STORY_CHUNK]
         marks = ",".join("?" * len(part))
         # sources of each story, and those that carried it only in the last hours
         for r in store.query(f"""select coalesce(story_id, id) as story,
@@ -363,26 +262,33 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                                  from items
                                  where coalesce(story_id, id) in ({marks})
                                  group by coalesce(story_id, id)""", [recent, *part]):
-            n_sources[r["story"]] = r["n"]
-            new_sources[r["story"]] = r["n"] - r["before"]
-            story_seen[r["story"]] = [d for d in (parse_iso(r["first"]), parse_iso(r["last"]))
-                                      if d is not None]
+            out.n[r["story"]] = r["n"]
+            out.new[r["story"]] = r["n"] - r["before"]
+            out.seen[r["story"]] = [d for d in (parse_iso(r["first"]), parse_iso(r["last"]))
+                                    if d is not None]
+    return out
+
+
+def _best_per_story(store: Store, config: Config, candidates: Sequence[dict[str, Any]],
+                    trend: dict[int, float], sources: _StorySources, sells: Sells, *,
+                    day: str, now: datetime) -> dict[int, dict[str, Any]]:
+    """Step 3: each candidate's signals, score, sensitive topics and evidence; kept is the
+    best-scoring item of each story, so a story fills one slot however many items it has."""
+    from ..ranking.signals import momentum, novelty, recency, suggestion_score
+
+    ranking = config.ranking
     recent_words = _recent_suggested_words(store, day)
-    from ..performance.sells import load_sells
-
-    sells = load_sells(store, config, now=now)  # inactive (no effect) until enough posts
-
     safety = from_config(config)
     best: dict[int, dict[str, Any]] = {}
     for r in candidates:
         dated = item_date(r["published_at"], r["published_estimated"], r["first_seen_at"])
         signals = {"trend": trend.get(r["id"], 0.0),
-                   "momentum": momentum(n_sources.get(r["story"], 1),
-                                        new_sources.get(r["story"], 1)),
+                   "momentum": momentum(sources.n.get(r["story"], 1),
+                                        sources.new.get(r["story"], 1)),
                    "recency": recency(dated.when or now, now, ranking.half_life),
                    "novelty": novelty(r["title"] or "", recent_words),
-                   "sources": n_sources.get(r["story"], 1),
-                   "new_sources": new_sources.get(r["story"], 1)}
+                   "sources": sources.n.get(r["story"], 1),
+                   "new_sources": sources.new.get(r["story"], 1)}
         score = sells.adjust(suggestion_score(r["relevance"], signals, ranking.weights),
                              r["theme"], signals, ranking.weights)
         marks = safety.sensitive(f"{r['title'] or ''} {r['summary'] or ''}")
@@ -391,32 +297,61 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
         signals["evidence"] = evidence(
             title=r["title"] or "", source=r["source"], kind=r["kind"],
             metrics=loads(r["metrics"], {}), extra=loads(r["extra"], {}), dated=dated,
-            n_sources=signals["sources"], story_seen=story_seen.get(r["story"], []),
+            n_sources=signals["sources"], story_seen=sources.seen.get(r["story"], []),
             now=now, lang=brand_lang(config), tz=config.brand.tz)
         if r["story"] not in best or score > best[r["story"]]["score"]:
             best[r["story"]] = {**r, "signals": signals, "score": score}
+    return best
 
+
+def _existing_rows(store: Store, day: str) -> dict[int, dict[str, Any]]:
+    """The day's suggestion rows by item id, and the parked ``new`` ones: reviewed rows
+    take slots, and a row that comes back keeps its id and angles."""
     # Parked rows (list_date null: dropped from an earlier build) come back with their id.
-    existing = {r["item_id"]: r for r in store.query(
+    return {r["item_id"]: r for r in store.query(
         "select id, item_id, status, angles, created_at from suggestions "
         "where list_date = ? or (list_date is null and status = 'new')", [day])}
-    reviewed_today = sum(1 for r in existing.values() if r["status"] != "new")
-    room = max(0, config.digest.size - reviewed_today)
+
+
+def _choose(config: Config, model: ThemeModel | None, best: dict[int, dict[str, Any]],
+            existing: dict[int, dict[str, Any]], fresh_window: Sequence[dict[str, Any]],
+            judged: set[int], trend: dict[int, float], now: datetime) -> list[dict[str, Any]]:
+    """Step 4: the list's items, best first: the slots the day's reviewed suggestions left,
+    filled for range, then the "help the model learn" slots (only with a model: they come
+    from its uncertainty)."""
     from ..ranking.diversity import pick
 
+    ranking = config.ranking
+    reviewed_today = sum(1 for r in existing.values() if r["status"] != "new")
+    room = max(0, config.digest.size - reviewed_today)
     slots = min(ranking.learning_slots, room // 2) if model is not None else 0
     # range: the slots go to stories that differ (MMR, [ranking] diversity); shown by score
     chosen = sorted(pick(list(best.values()), room - slots, ranking.diversity),
                     key=lambda c: (-c["score"], c["id"]))
     # then the "help the model learn" slots: the items the classifier is least sure about
     # (fresh ones only: an archive item teaches little about today's stream)
-    chosen += _learning_rows([r for r in window if fresh(r)], chosen, judged, slots, trend,
-                             now, ranking)
-    explained = _explain(store, config, model, [c for c in chosen if c["why"] is None]) \
+    chosen += _learning_rows(fresh_window, chosen, judged, slots, trend, now, ranking)
+    return chosen
+
+
+def _add_explanations(store: Store, config: Config, model: ThemeModel | None,
+                      chosen: list[dict[str, Any]]) -> None:
+    """Fill in ``why`` for the chosen items scored without one: scoring skips explanations,
+    and only the few items a list shows need them."""
+    explained = explain(store, config, model, [c for c in chosen if c["why"] is None]) \
         if model is not None else {}
     for c in chosen:
         if c["id"] in explained:
             c["why"] = explained[c["id"]]
+
+
+def _suggestion_rows(config: Config, host: PluginHost | None, chosen: Sequence[dict[str, Any]],
+                     existing: dict[int, dict[str, Any]], sells: Sells, *, day: str,
+                     now: datetime) -> list[dict[str, Any]]:
+    """Step 5: the ``suggestions`` rows of the chosen items, with their angles (preferring
+    what sold before, once enough posts say so). A row that already has angles keeps them, so
+    a list rebuilt during the day shows the angles it showed before."""
+    from ..parse.tokens import key_phrases
 
     brand = config.brand.model_dump()
     stamp = iso(now)
@@ -445,6 +380,13 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                      "angles": dumps(angles), "status": "new", "updated_at": stamp,
                      "learning": int(bool(c.get("learning"))),
                      "created_at": old["created_at"] if old else stamp})
+    return rows
+
+
+def _upsert(store: Store, existing: dict[int, dict[str, Any]], rows: Sequence[dict[str, Any]],
+            stamp: str) -> None:
+    """Step 6: write the day's rows in one transaction; ``new`` rows no longer on the list
+    are parked, and rows already reviewed are never touched."""
     keep = {r["item_id"] for r in rows}
     with store.write() as db:
         for item_id, old in existing.items():
@@ -469,5 +411,3 @@ def build_daily_list(store: Store, config: Config, host: PluginHost | None, *,
                     updated_at = :updated_at, learning = :learning, list_date = :list_date
                     where item_id = :item_id and status = 'new'
                       and (list_date = :list_date or list_date is null)""", row)
-    return list_suggestions(store, config, list_date=day, status="all")
-

@@ -59,7 +59,7 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 def save_model(model: ThemeModel, path: str | os.PathLike[str]) -> str:
     """Write ``model`` to ``path`` atomically (temp file + rename); return its sha256."""
-    from .classifier import CHAR_NGRAMS, WORD_NGRAMS
+    from .features import CHAR_NGRAMS, WORD_NGRAMS
 
     meta = {**model.meta, "format": FORMAT, "format_version": FORMAT_VERSION,
             "classes": model.classes, "word_ngrams": list(WORD_NGRAMS),
@@ -92,7 +92,8 @@ def load_model(path: str | os.PathLike[str], *, sha256: str | None = None,
     ``sha256``: the digest recorded when it was saved (refused if different).
     ``themes``: the configured theme ids (refused if the model was trained for others).
     """
-    from .classifier import CHAR_NGRAMS, WORD_NGRAMS, Featuriser, ThemeModel
+    from .classifier import ThemeModel
+    from .features import CHAR_NGRAMS, WORD_NGRAMS, Featuriser
 
     path = Path(path)
     where = f"model file {path}"

@@ -8,7 +8,7 @@
   for other themes.
 * :func:`needs_retraining` — why the daemon should retrain now, if it should.
 
-Imports scikit-learn (through :mod:`.classifier`).
+Imports scikit-learn (through :mod:`.fitting`).
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ from ..db.store import Store, dumps, folder_beside, iso, loads, parse_iso, utcno
 from ..errors import ModelError
 from ..parse.tokens import item_text
 from ..stories.labels import training_labels
-from .classifier import OFF, ThemeModel, TrainParams, evaluate, fit_model, theme_signature
+from .classifier import OFF, ThemeModel
+from .evaluation import evaluate
+from .fitting import fit_model, theme_signature
 from .persist import load_model, save_model
+from .train_params import TrainParams
 
 log = logging.getLogger(__name__)
 

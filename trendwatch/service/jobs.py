@@ -75,8 +75,10 @@ def rank_while_fetching(store: Store, config: Config, now: datetime,
     """``run --once``'s ranking: started with the fetch round, it imports scikit-learn,
     trains (if the model needs it) and scores items as they are stored, on the second
     core, then builds today's list once the fetching process sends on ``round_end`` (the
-    read end of a pipe; see :class:`RoundEnd`). See :func:`.suggest.score_as_fetched`."""
-    from ..daily.build import build_daily_list, score_as_fetched
+    read end of a pipe; see :class:`RoundEnd`). See
+    :func:`trendwatch.daily.scoring.score_as_fetched`."""
+    from ..daily.build import build_daily_list
+    from ..daily.scoring import score_as_fetched
     from ..plugins import load_plugins
 
     started = time.monotonic()
@@ -94,7 +96,7 @@ def rank_while_fetching(store: Store, config: Config, now: datetime,
 @exits_fast
 def retrain(store: Store, config: Config, now: datetime | None = None) -> Any:
     """Train a new model version on the labels so far (the daemon's retraining job)."""
-    from ..daily.build import train_model
+    from ..daily.scoring import train_model
 
     return train_model(store, config, now=now or utcnow())
 

@@ -83,9 +83,10 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
 
 
 def _register_all() -> None:
-    from . import core, daemon, performance, plan, rank, review, sources, stories, web
+    from . import core, daemon, export, performance, plan, rank, review, sources, stories, web
 
-    for module in (core, daemon, plan, rank, review, sources, stories, web, performance):
+    for module in (core, daemon, plan, rank, review, export, sources, stories, web,
+                   performance):
         module.register(cli)
 
 

@@ -1,7 +1,7 @@
 """The Performance page (``/performance``) and the "posted at" form of the backlog.
 
-Kept apart from ``app.py``: the page only reads through :mod:`trendwatch.performance`
-and writes through :func:`trendwatch.performance.links.link_post`.
+The page only reads through :mod:`trendwatch.performance` and writes through
+:func:`trendwatch.performance.links.link_post` (and the plan item of the suggestion posted).
 """
 
 from __future__ import annotations
@@ -10,13 +10,19 @@ import sqlite3
 import threading
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, flash, render_template, request
+from flask import Blueprint, current_app, flash, render_template, request
+from flask.blueprints import BlueprintSetupState
 
 from ..errors import TrendwatchError
+from . import common
 
 if TYPE_CHECKING:
     from ..config import Config
-    from .app import _ThreadStores
+
+bp = Blueprint("performance", __name__)
+
+#: Where each app keeps its analysis cache.
+CACHE_KEY = "trendwatch_performance"
 
 
 #: What the analysis depends on, cheap to read: posts added, relinked or re-imported, new
@@ -79,34 +85,37 @@ def page_context(store: Any, config: Config, cache: AnalysisCache | None = None
     }
 
 
-def install(app: Flask, config: Config, stores: _ThreadStores) -> None:
-    from .app import _back, _busy
+@bp.record_once
+def _new_cache(state: BlueprintSetupState) -> None:
+    # one analysis cache per app (each serves its own database)
+    state.app.extensions[CACHE_KEY] = AnalysisCache()
 
-    cache = AnalysisCache()
 
-    @app.get("/performance")
-    def performance() -> Any:
-        return render_template("performance.html",
-                               **page_context(stores.get(), config, cache))
+@bp.get("/performance")
+def index() -> Any:
+    return render_template("performance.html", **page_context(
+        common.store(), common.config(), current_app.extensions[CACHE_KEY]))
 
-    @app.post("/suggestions/<int:sid>/posted")
-    def posted(sid: int) -> Any:
-        from ..performance.links import link_post
-        from ..plan.items import for_suggestion, update
 
-        store = stores.get()
-        url = request.form.get("url", "")
-        try:
-            done = link_post(store, sid, url)
-            planned = for_suggestion(store, sid)
-            if planned is not None:
-                # the plan item shows it too, and moves to the last stage ("posted")
-                update(store, config, planned["id"], {"post_url": url.strip()}, who="web")
-        except TrendwatchError as err:
-            flash(str(err), "error")
-            return _back()
-        except sqlite3.OperationalError as err:
-            return _busy(err)
-        flash("Post link saved: its numbers count once an export with it is imported."
-              if done["created"] else "Post link saved.", "ok")
-        return _back()
+@bp.post("/suggestions/<int:sid>/posted")
+def posted(sid: int) -> Any:
+    from ..performance.links import link_post
+    from ..plan.items import for_suggestion, update
+
+    store = common.store()
+    url = request.form.get("url", "")
+    try:
+        done = link_post(store, sid, url)
+        planned = for_suggestion(store, sid)
+        if planned is not None:
+            # the plan item shows it too, and moves to the last stage ("posted")
+            update(store, common.config(), planned["id"], {"post_url": url.strip()},
+                   who="web")
+    except TrendwatchError as err:
+        flash(str(err), "error")
+        return common.back()
+    except sqlite3.OperationalError as err:
+        return common.busy(err)
+    flash("Post link saved: its numbers count once an export with it is imported."
+          if done["created"] else "Post link saved.", "ok")
+    return common.back()

@@ -1,9 +1,10 @@
 """The Plan page and its forms, as a Flask blueprint the web app registers.
 
 Pages: the week grid (``/plan``: days x platforms on a desktop, a day list on a phone), one
-plan item (``/plan/<id>``: every field, its history with undo, send to team), and the
-subscribable calendar (``/calendar.ics``). Every change is a CSRF-checked POST (the app's
-guard) answered with a redirect, like the rest of the site.
+plan item (``/plan/<id>``: every field, its history with undo, send to team), the backlog
+by stage (``/backlog``, with its ``.ics`` download) and the subscribable calendar
+(``/calendar.ics``). Every change is a CSRF-checked POST (the app's guard) answered with a
+redirect, like the rest of the site.
 
 The calendar URL is the one page a calendar app fetches without logging in: with a
 ``[web] token`` it needs ``?token=`` (a key derived from the web token, so the login token
@@ -26,7 +27,6 @@ from flask import (
     Response,
     abort,
     flash,
-    redirect,
     render_template,
     request,
     session,
@@ -38,7 +38,7 @@ from ..daily import queries
 from ..db.store import parse_iso, utcnow
 from ..errors import TrendwatchError
 from ..plan import items, slots, views
-from . import security
+from . import common, security
 
 if TYPE_CHECKING:
     from ..binding import ConfiguredNotifier
@@ -71,10 +71,6 @@ def when_text(value: str | None, tz: Any, now: Any = None) -> str:
 
 def _who() -> str:
     return str(session.get("plan_who") or "web")
-
-
-def _back(default: str) -> Any:
-    return redirect(security.safe_next(request.form.get("next"), default), code=303)
 
 
 def _flash_warnings(warnings: list[str]) -> None:
@@ -110,8 +106,11 @@ def backlog_context(store: Any, config: Config) -> dict[str, Any]:
             "today": queries.today(config.brand.tz)}
 
 
-def register(app: Flask, config: Config, stores: Any) -> None:
-    """Add the plan pages to ``app`` (``stores.get()`` gives this thread's Store)."""
+def register(app: Flask, config: Config) -> None:
+    """Add the plan pages to ``app``: the week grid, one item, the backlog, the calendars.
+
+    A blueprint per app (not one at module level): the notifiers and the calendar cache
+    below belong to the app and config it is built for."""
     bp = Blueprint("plan", __name__)
     tz = config.brand.tz
     notifiers: list[ConfiguredNotifier] = []
@@ -135,8 +134,6 @@ def register(app: Flask, config: Config, stores: Any) -> None:
             feed_cache["ics"] = (key, body)
         return body
 
-    app.extensions["trendwatch_plan_feed"] = cached_feed  # /backlog.ics serves it too
-
     def team_notifiers() -> list[ConfiguredNotifier]:
         if not loaded:  # plugins load on the first send only: most page views never send
             from ..plugins import load_plugins
@@ -146,13 +143,11 @@ def register(app: Flask, config: Config, stores: Any) -> None:
         return notifiers
 
     def busy(err: Exception) -> Any:
-        flash("Not saved: the database is busy (the daemon is writing). Try again in a "
-              "moment.", "error")
-        return _back(url_for("plan.week"))
+        return common.busy(err, url_for("plan.week"))
 
     @bp.get("/plan")
     def week() -> Any:
-        store = stores.get()
+        store = common.store()
         today = queries.today(tz)
         try:
             day = queries.parse_date(request.args.get("week"), "week") or today
@@ -173,9 +168,20 @@ def register(app: Flask, config: Config, stores: Any) -> None:
             feed_url=feed, webcal_url="webcal://" + feed.split("://", 1)[1],
             stages=config.plan.stages)
 
+    @bp.get("/backlog")
+    def backlog() -> Any:
+        return render_template("backlog.html", **backlog_context(common.store(), config))
+
+    @bp.get("/backlog.ics")
+    def backlog_ics() -> Any:
+        """The same calendar as /calendar.ics, as a download (behind the login)."""
+        return Response(cached_feed(common.store()), mimetype="text/calendar",
+                        headers={"Content-Disposition":
+                                 'attachment; filename="trendwatch-plan.ics"'})
+
     @bp.get("/plan/<int:plan_id>")
     def edit(plan_id: int) -> Any:
-        store = stores.get()
+        store = common.store()
         try:
             item = items.get(store, plan_id)
         except TrendwatchError:
@@ -196,24 +202,24 @@ def register(app: Flask, config: Config, stores: Any) -> None:
         if "planned_for" in form:  # the backlog's date field
             changes["planned_date"] = form["planned_for"]
         try:
-            item, warnings = items.update(stores.get(), config, plan_id, changes, who=_who())
+            item, warnings = items.update(common.store(), config, plan_id, changes, who=_who())
         except TrendwatchError as err:
             flash(str(err), "error")
-            return _back(url_for("plan.edit", plan_id=plan_id))
+            return common.back(url_for("plan.edit", plan_id=plan_id))
         except sqlite3.OperationalError as err:
             return busy(err)
         flash(f"Saved “{item['title'][:80]}”.", "ok")
         _flash_warnings(warnings)
-        return _back(url_for("plan.edit", plan_id=plan_id))
+        return common.back(url_for("plan.edit", plan_id=plan_id))
 
     @bp.post("/plan/<int:plan_id>/archive")
     def archive(plan_id: int) -> Any:
         restore = request.form.get("restore") == "1"
         try:
             if restore:
-                items.restore(stores.get(), plan_id, who=_who())
+                items.restore(common.store(), plan_id, who=_who())
             else:
-                items.archive(stores.get(), plan_id, who=_who())
+                items.archive(common.store(), plan_id, who=_who())
         except TrendwatchError as err:
             flash(str(err), "error")
         except sqlite3.OperationalError as err:
@@ -221,27 +227,27 @@ def register(app: Flask, config: Config, stores: Any) -> None:
         else:
             flash("Back on the plan." if restore else
                   "Taken off the plan (kept: restore it from its page).", "ok")
-        return _back(url_for("plan.edit", plan_id=plan_id))
+        return common.back(url_for("plan.edit", plan_id=plan_id))
 
     @bp.post("/plan/undo/<int:change_id>")
     def undo(change_id: int) -> Any:
         try:
-            item, warnings = items.undo(stores.get(), config, change_id, who=_who())
+            item, warnings = items.undo(common.store(), config, change_id, who=_who())
         except TrendwatchError as err:
             flash(str(err), "error")
-            return _back(url_for("plan.week"))
+            return common.back(url_for("plan.week"))
         except sqlite3.OperationalError as err:
             return busy(err)
         flash("Change undone.", "ok")
         _flash_warnings(warnings)
-        return _back(url_for("plan.edit", plan_id=item["id"]))
+        return common.back(url_for("plan.edit", plan_id=item["id"]))
 
     @bp.post("/plan/add")
     def add() -> Any:
         """From search results (item_id), held-back items (item_id + held_back=1), rising
         topics (topic) or a suggestion (suggestion_id: accepts it)."""
         form = request.form
-        store = stores.get()
+        store = common.store()
         try:
             if form.get("suggestion_id"):
                 from ..review.verdicts import record_verdict
@@ -265,14 +271,14 @@ def register(app: Flask, config: Config, stores: Any) -> None:
                 raise TrendwatchError("nothing to add")
         except (TrendwatchError, ValueError) as err:
             flash(str(err), "error")
-            return _back(url_for("plan.week"))
+            return common.back(url_for("plan.week"))
         except sqlite3.OperationalError as err:
             return busy(err)
         when = date.fromisoformat(item["planned_date"]).strftime("%a %d %b")
         flash(f"On the plan: {when} {item['planned_time'] or ''} — open it to choose the "
               "angle, owner and time.", "ok")
         _flash_warnings(warnings)
-        return _back(url_for("plan.edit", plan_id=item["id"]))
+        return common.back(url_for("plan.edit", plan_id=item["id"]))
 
     @bp.post("/plan/<int:plan_id>/send")
     def send(plan_id: int) -> Any:
@@ -286,11 +292,11 @@ def register(app: Flask, config: Config, stores: Any) -> None:
         from ..plan.send import send_to_team
 
         try:
-            results = send_to_team(stores.get(), config, team_notifiers(), who=_who(),
+            results = send_to_team(common.store(), config, team_notifiers(), who=_who(),
                                    **target)
         except TrendwatchError as err:
             flash(str(err), "error")
-            return _back(url_for("plan.week"))
+            return common.back(url_for("plan.week"))
         except sqlite3.OperationalError as err:
             return busy(err)
         for r in results:
@@ -298,7 +304,7 @@ def register(app: Flask, config: Config, stores: Any) -> None:
                 flash(f"Sent to the team via {r['notifier']}.", "ok")
             else:
                 flash(f"Not sent via {r['notifier']}: {r['error']}", "error")
-        return _back(url_for("plan.week"))
+        return common.back(url_for("plan.week"))
 
     @bp.get("/calendar.ics")
     def calendar_feed() -> Any:
@@ -309,7 +315,7 @@ def register(app: Flask, config: Config, stores: Any) -> None:
                 request.args.get("token"), expected):
             abort(403, "This calendar needs its token: copy the subscribe link from the "
                        "Plan page.")
-        return Response(cached_feed(stores.get()), mimetype="text/calendar",
+        return Response(cached_feed(common.store()), mimetype="text/calendar",
                         headers={"Content-Disposition": 'inline; filename="plan.ics"',
                                  "Cache-Control": "no-store"})
 

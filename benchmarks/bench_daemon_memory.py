@@ -99,7 +99,8 @@ DAEMON = textwrap.dedent("""
     from pathlib import Path
     import time_machine
     from trendwatch.config import load_config
-    from trendwatch.service.daemon import Daemon, DaemonOptions
+    from trendwatch.service.daemon import Daemon
+    from trendwatch.service.options import DaemonOptions
     from trendwatch.logs import setup_logging
     from trendwatch.plugins import load_plugins
 

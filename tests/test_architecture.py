@@ -44,12 +44,6 @@ FLOORS: list[set[str]] = [
 
 #: Longest module, in lines: a file past this does more than one job.
 MAX_LINES = 450
-#: Modules still waiting for their split along their own sections (issue 22). Remove an
-#: entry when its module is split; the test fails when an entry is no longer needed.
-NOT_YET_SPLIT = {
-    "trendwatch/fetch/http.py", "trendwatch/fetch/round.py",
-    "trendwatch/service/daemon.py",
-}
 
 
 def _modules() -> dict[str, Path]:
@@ -168,8 +162,7 @@ def test_the_plugin_api_names_what_it_exports():
 def test_no_module_is_too_long():
     long = {str(p.relative_to(ROOT)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
-    assert set(long) <= NOT_YET_SPLIT, f"modules over {MAX_LINES} lines (split them): {long}"
-    assert set(long) == NOT_YET_SPLIT, f"split already: {NOT_YET_SPLIT - set(long)}"
+    assert not long, f"modules over {MAX_LINES} lines (split along their sections): {long}"
 
 
 def test_the_old_plugin_paths_still_import_with_a_warning():

@@ -28,7 +28,8 @@ from trendwatch.binding import bind_sources
 from trendwatch.config import Config, parse_config
 from trendwatch.db.store import Store
 from trendwatch.plugins import load_plugins
-from trendwatch.service.daemon import Daemon, DaemonOptions
+from trendwatch.service.daemon import Daemon
+from trendwatch.service.options import DaemonOptions
 from trendwatch.testing import configure_source
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -27,8 +27,11 @@ from local_http import LocalHTTPServer
 from trendwatch.config import Config, FetchConfig
 from trendwatch.db.store import Store
 from trendwatch.errors import FetchError
-from trendwatch.fetch.http import BlockedAddress, CacheEntry, Fetcher, address_allowed
-from trendwatch.fetch.round import fetch_one, run_round
+from trendwatch.fetch.conditional import CacheEntry
+from trendwatch.fetch.guard import BlockedAddress, address_allowed
+from trendwatch.fetch.http import Fetcher
+from trendwatch.fetch.round import run_round
+from trendwatch.fetch.worker import fetch_one
 from trendwatch.testing import configure_source
 
 Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
@@ -510,7 +513,7 @@ def test_round_of_200_slow_sources_takes_seconds(servers, tmp_path: Path) -> Non
 
 
 def test_watchdog_runs_due_callbacks_in_order_and_skips_cancelled() -> None:
-    from trendwatch.fetch.http import Watchdog
+    from trendwatch.fetch.deadline import Watchdog
 
     dog, fired = Watchdog(), []
     done = threading.Event()

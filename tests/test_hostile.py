@@ -514,7 +514,8 @@ def test_the_daemon_follows_a_valid_edit_and_keeps_its_config_on_an_invalid_one(
         tmp_path, write_config, minimal_themes, cli, feed_server):
     from trendwatch.config import load_config
     from trendwatch.plugins import load_plugins
-    from trendwatch.service.daemon import Daemon, DaemonOptions
+    from trendwatch.service.daemon import Daemon
+    from trendwatch.service.options import DaemonOptions
 
     feed_server.serve("/a", rss_of(2), RSS)
     source = f"""

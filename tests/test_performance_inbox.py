@@ -12,7 +12,8 @@ from trendwatch.config import parse_config
 from trendwatch.db.store import Store
 from trendwatch.performance.inbox import process_inbox
 from trendwatch.plugins import load_plugins
-from trendwatch.service.daemon import Daemon, DaemonOptions
+from trendwatch.service.daemon import Daemon
+from trendwatch.service.options import DaemonOptions
 
 WIB = ZoneInfo("Asia/Jakarta")
 

@@ -15,7 +15,10 @@ from trendwatch.api import FetchContext, Item, Source, SourceOptions
 from trendwatch.config import Config
 from trendwatch.db.store import Store, parse_iso, utcnow
 from trendwatch.errors import SourceError
-from trendwatch.fetch.round import FetchOutcome, FetchPool, due_sources, run_round, store_outcome
+from trendwatch.fetch.pool import FetchPool
+from trendwatch.fetch.round import due_sources, run_round
+from trendwatch.fetch.storing import store_outcome
+from trendwatch.fetch.worker import FetchOutcome
 from trendwatch.testing import configure_source
 
 
@@ -249,7 +252,7 @@ def test_a_result_that_cannot_be_stored_counts_as_a_failed_fetch(store, monkeypa
     def explode(*args, **kwargs):
         raise ValueError("item 3 has a title the store cannot take")
 
-    monkeypatch.setattr("trendwatch.fetch.round.save_items", explode)
+    monkeypatch.setattr("trendwatch.fetch.storing.save_items", explode)
     (out,) = run_round(store, [src(Quick, "odd")], Config())
     assert out.failed and "could not store result" in out.error
     row = store.query("select * from sources where name = 'odd'")[0]

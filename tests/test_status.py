@@ -14,7 +14,8 @@ import pytest
 from trendwatch.config import Config
 from trendwatch.db.lock import DaemonLock, lock_holder
 from trendwatch.db.store import Store, iso, utcnow
-from trendwatch.fetch.round import FetchOutcome, store_outcome
+from trendwatch.fetch.storing import store_outcome
+from trendwatch.fetch.worker import FetchOutcome
 from trendwatch.service.status import daemon_status, full_status
 from trendwatch.testing import configure_source
 

@@ -37,8 +37,9 @@ from .binding import ConfiguredSource, bind_table
 from .config import Config, SourceTable
 from .contracts import Item, Source
 from .errors import ConfigError
-from .fetch.http import CacheEntry, Fetcher
-from .fetch.round import fetch_one
+from .fetch.conditional import CacheEntry
+from .fetch.http import Fetcher
+from .fetch.worker import fetch_one
 from .plugins import PluginHost, load_plugins
 
 

@@ -1,4 +1,5 @@
-"""The daemon: one full cycle (``run --once``) and the scheduled service (``run``).
+"""The daemon: the scheduled service (``run``). One full cycle (``run --once``) is
+:mod:`.once`.
 
 The service is a loop that ticks about once a second:
 
@@ -29,7 +30,6 @@ import socket
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,10 +42,14 @@ from ..db.faults import quick_check
 from ..db.lock import DaemonLock
 from ..db.store import Store, iso, parse_iso, utcnow
 from ..fetch.http import Fetcher
-from ..fetch.round import FetchOutcome, FetchPool, due_sources, run_round
+from ..fetch.pool import FetchPool
+from ..fetch.round import due_sources
+from ..fetch.worker import FetchOutcome
 from ..plugins import load_plugins
 from . import jobs
 from .config_watch import ConfigWatch
+from .once import run_once  # noqa: F401 - `trendwatch run --once` (cli/daemon.py) imports it here
+from .options import DaemonOptions
 from .scheduler import GuardedScheduler, JobRunner, digest_due
 
 if TYPE_CHECKING:
@@ -61,101 +65,6 @@ DAEMON_BUSY_TIMEOUT_MS = 500
 
 #: A backwards wall-clock step larger than this (seconds) is treated as a clock jump.
 CLOCK_JUMP = 120.0
-
-
-@dataclass(frozen=True)
-class DaemonOptions:
-    """Timings of the service loop (defaults suit production; tests shorten them)."""
-
-    tick: float = 1.0               # how often the loop looks for due sources and jobs
-    heartbeat_every: float = 30.0   # the `daemon` row's heartbeat_at, read by `status`
-    rank_every: float = 15 * 60.0   # re-rank and refresh today's list when items are new
-    housekeeping_every: float = 3600.0
-    # After SIGTERM: in-flight fetches get shutdown_grace, then a running job job_grace
-    # before it is terminated; with the rest this stays well under 10 s in all.
-    shutdown_grace: float = 4.0
-    job_grace: float = 1.0
-    hang_timeout: float | None = None  # default: 4 x [fetch] timeout + 10 s
-    #: Hung plugin threads cannot be killed; past this many the daemon exits with 1 so the
-    #: service manager (Restart=on-failure) starts a clean process.
-    max_abandoned: int = 8
-    store_retry: float = 30.0       # a result the database refused: refetch after this
-    #: Ranking, retraining and the digest run in a child process each time, so their memory
-    #: (scikit-learn, feature matrices) returns to the system and a hung job can be killed.
-    isolate_jobs: bool = True
-    job_timeout: float = 3600.0
-    #: How often the config file's modification stamp is looked at (see config_watch).
-    config_check_every: float = 5.0
-
-
-# -- run --once -------------------------------------------------------------------------
-
-
-def run_once(app: App) -> int:
-    """Fetch every enabled source, rank, build today's list. Returns the exit code:
-    0 when every source and the ranking worked, 1 when something failed (what worked is
-    stored anyway). Refuses to run while a daemon holds the database."""
-    with DaemonLock(app.db_path):
-        store = app.store
-        quick_check(store.db.conn, app.db_path)
-        sources = [s for s in app.sources if s.table.enabled]
-        store.sync_sources(app.sources)
-        # Ranking runs in a child process, as in the daemon: scikit-learn and the training
-        # working set live in a fresh interpreter and go back to the system when it exits.
-        # It starts now, not after the fetch: it imports, trains and scores what has been
-        # stored while this process is still fetching (two cores: parsing is bound to one).
-        import multiprocessing
-
-        round_end, say_done = multiprocessing.Pipe(duplex=False)
-        rank_errors: list[BaseException] = []
-        # The job's time limit runs from now, so it covers the round as well as the ranking.
-        runner = JobRunner(app.db_path, on_error=lambda _name, err: rank_errors.append(err),
-                           isolate=True, timeout=2 * DaemonOptions.job_timeout)
-        started = utcnow()
-        runner.submit("rank", jobs.rank_while_fetching, app.config, started, round_end)
-        try:
-            outcomes = run_round(store, sources, app.config)
-        except BaseException:
-            say_done.close()      # EOF: the ranking process stops instead of ranking a
-            runner.stop(grace=0)  # partial round (an open transaction is rolled back)
-            raise
-        say_done.send(True)
-        failed = [o for o in outcomes if o.failed]
-        new = sum(o.items_new for o in outcomes)
-        if failed:
-            log.warning("fetched %d sources, %d failed (%s), %d new items", len(outcomes),
-                        len(failed), ", ".join(o.source for o in failed), new)
-        else:
-            log.info("fetched %d sources, %d new items", len(outcomes), new)
-        runner.wait_idle(timeout=runner.timeout)
-        runner.stop(grace=5)
-        say_done.close()
-        round_end.close()
-        print(once_summary(store, app.config, started, len(outcomes), len(failed), new,
-                           ranked=not rank_errors), flush=True)
-        if rank_errors:  # already logged and stored as an event by the runner
-            return 1
-        return 1 if failed else 0
-
-
-def once_summary(store: Store, config: Config, started: datetime, fetched: int,
-                 failed: int, new: int, *, ranked: bool = True) -> str:
-    """The one line ``run --once`` ends with: fetched, new, scored, list size."""
-    from ..daily.queries import today
-
-    scored = store.query("select count(*) as n from scores where scored_at >= ?",
-                         [iso(started)])[0]["n"]
-    day = today(config.brand.tz).isoformat()
-    listed = store.query("select count(*) as n from suggestions where list_date = ? and "
-                         "status = 'new'", [day])[0]["n"]
-    broken = f" ({failed} failed)" if failed else ""
-    rank = f"{scored} scored, {listed} new suggestions on today's list ({day})" if ranked \
-        else "ranking failed: see `trendwatch status`"
-    return f"Fetched {fetched} sources{broken}, {new} new items, {rank}."
-
-
-# -- the service ------------------------------------------------------------------------
-
 
 #: How long after a failed digest job the digest is tried again.
 DIGEST_RETRY = timedelta(minutes=10)

@@ -22,7 +22,8 @@ def run(app: App, once: bool) -> None:
     One daemon per database (a second one is refused); `status`, `suggestions` and
     `serve` keep working meanwhile. SIGTERM or Ctrl-C stops it cleanly within 10 s.
     See docs/service.md to run it under systemd."""
-    from ..service.daemon import run_daemon, run_once
+    from ..service.daemon import run_daemon
+    from ..service.once import run_once
 
     if once:
         sys.exit(run_once(app))

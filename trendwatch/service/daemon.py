@@ -48,7 +48,6 @@ from ..fetch.worker import FetchOutcome
 from ..plugins import load_plugins
 from . import jobs
 from .config_watch import ConfigWatch
-from .once import run_once  # noqa: F401 - `trendwatch run --once` (cli/daemon.py) imports it here
 from .options import DaemonOptions
 from .scheduler import GuardedScheduler, JobRunner, digest_due
 

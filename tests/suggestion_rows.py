@@ -133,7 +133,6 @@ def ingest(store: Store, heads: list[tuple[str, str]], now: datetime) -> None:
     from datetime import timedelta
 
     from trendwatch.api import Item
-
     from trendwatch.items.ingest import save_items
 
     by_source: dict[str, list[Item]] = defaultdict(list)

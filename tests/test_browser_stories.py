@@ -16,9 +16,9 @@ import pytest
 from test_browser import Server, browser, keep_screenshot  # noqa: F401 (fixture)
 from test_stories import PLACES, SUBJECTS
 from test_story_views import EVENT, NOW, OTHER
-from trendwatch.api import Item
 
 from trendwatch import stories
+from trendwatch.api import Item
 from trendwatch.config import parse_config, starter_text
 from trendwatch.daily.build import build_daily_list
 from trendwatch.db.store import Store

@@ -109,8 +109,8 @@ def test_a_plugin_raising_anything_is_a_config_error_naming_it():
     """A plugin's Options validator or constructor raising something other than a
     ValueError is reported as one line naming sources[i] and the plugin, no traceback."""
     from pydantic import field_validator
-    from trendwatch.api import Source, SourceOptions
 
+    from trendwatch.api import Source, SourceOptions
     from trendwatch.hookspecs import hookimpl
 
     class FussyOptions(SourceOptions):

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from local_http import LocalHTTPServer
-from trendwatch.api import FetchContext, Item, Source
 
+from trendwatch.api import FetchContext, Item, Source
 from trendwatch.binding import bind_sources
 from trendwatch.config import Config, parse_config
 from trendwatch.db.store import Store

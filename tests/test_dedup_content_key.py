@@ -15,8 +15,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 import time_machine
-from trendwatch.api import Item
 
+from trendwatch.api import Item
 from trendwatch.config import Config, FetchConfig
 from trendwatch.db.store import Store, iso
 from trendwatch.fetch.round import run_round

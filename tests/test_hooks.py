@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from trendwatch.api import Angle
 
+from trendwatch.api import Angle
 from trendwatch.config import parse_config, starter_text
 from trendwatch.daily.build import angles_for
 from trendwatch.hookspecs import hookimpl

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from trendwatch.api import Response
 
+from trendwatch.api import Response
 from trendwatch.binding import bind_sources
 from trendwatch.config import Config, FetchConfig
 from trendwatch.db.store import Store

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from trendwatch.api import Item
 
+from trendwatch.api import Item
 from trendwatch.db.store import Store, loads
 from trendwatch.items.ingest import save_items
 

@@ -10,8 +10,8 @@ from datetime import timedelta
 from typing import ClassVar
 
 import pytest
-from trendwatch.api import FetchContext, Item, Source, SourceOptions
 
+from trendwatch.api import FetchContext, Item, Source, SourceOptions
 from trendwatch.config import Config
 from trendwatch.db.store import Store, parse_iso, utcnow
 from trendwatch.errors import SourceError

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from trendwatch.api import FetchContext
 from trendwatch_plugins.csv_import import parse_date, parse_number
 
+from trendwatch.api import FetchContext
 from trendwatch.config import BrandConfig, Config
 from trendwatch.db.store import Store
 from trendwatch.errors import ConfigError, SourceError

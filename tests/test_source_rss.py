@@ -10,8 +10,8 @@ import tracemalloc
 from datetime import UTC, datetime
 
 import pytest
-from trendwatch.api import Response
 
+from trendwatch.api import Response
 from trendwatch.config import Config, FetchConfig
 from trendwatch.db.store import Store, parse_iso
 from trendwatch.errors import ConfigError
@@ -476,7 +476,6 @@ def test_malformed_links_are_dropped_not_fatal(url, tmp_path):
     parser drops it and keeps the entry, and canonicalising it never raises, so one bad
     link can't roll back a whole source's save."""
     from trendwatch.api import Item
-
     from trendwatch.items.ingest import save_items
     from trendwatch.parse.feeds import http_url
     from trendwatch.parse.normalize import canonical_url

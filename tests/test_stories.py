@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from trendwatch.api import Item
 
 from trendwatch import stories
+from trendwatch.api import Item
 from trendwatch.db.store import Store
 from trendwatch.errors import TrendwatchError
 from trendwatch.items.ingest import save_items

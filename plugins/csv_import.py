@@ -16,8 +16,10 @@ Columns (any case, spaces or underscores, Indonesian names too): ``title`` (requ
 ``hashtag`` column alone also works), ``url``, ``platform``, ``published``/``date``,
 ``hashtag``; every other column holding numbers becomes a metric (views, likes, shares,
 posts, rank, growth...). Real exports are accepted as they are: UTF-8 with or without BOM
-(or Windows-1252), ``,`` ``;`` or tab delimiters (Excel in an Indonesian locale writes ``;``),
-and numbers like ``1.234.567``, ``1,234,567``, ``12,3K``, ``1.2M``, ``12 rb``, ``1,2 jt``.
+(or UTF-16, or Windows-1252), ``,`` ``;`` ``|`` or tab delimiters (Excel in an Indonesian
+locale writes ``;``), and numbers like ``1.234.567``, ``1,234,567``, ``12,3K``, ``1.2M``,
+``12 rb``, ``1,2 jt`` (read by the cell reader every importer shares,
+``trendwatch.api.parse_number``).
 
 A bad row is reported with its file and line number and skipped; the good rows still land.
 Each row's guid is a hash of what identifies it (platform, URL or title, date), so reading
@@ -27,12 +29,11 @@ the rows already stored, and only genuinely new rows are new items.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import itertools
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -41,6 +42,7 @@ from pydantic import Field, field_validator
 
 from trendwatch.api import (
     Budget,
+    CellError,
     FetchContext,
     Item,
     JsonRows,
@@ -51,12 +53,18 @@ from trendwatch.api import (
     clamp_future,
     content_hash,
     current_budget,
+    excel_sep_line,
+    header_key,
     hookimpl,
     http_url,
     json_loads,
     json_rows,
+    parse_datetime,
     plain_text,
+    sniff_delimiter,
+    text_encoding,
 )
+from trendwatch.api import parse_number as cell_number
 
 DEFAULT_PATTERNS = ("*.csv", "*.tsv", "*.json", "*.jsonl")
 #: A spreadsheet export bigger than this is a mistake (or not an export): skipped.
@@ -91,96 +99,24 @@ PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "threads", "twitter")
 TAG_PAGES = {"tiktok": "https://www.tiktok.com/tag/{}",
              "instagram": "https://www.instagram.com/explore/tags/{}/"}
 
-_SUFFIX = {"k": 1e3, "rb": 1e3, "ribu": 1e3, "m": 1e6, "jt": 1e6, "juta": 1e6, "mn": 1e6,
-           "b": 1e9, "bn": 1e9, "miliar": 1e9, "milyar": 1e9, "t": 1e12, "triliun": 1e12}
-_NUMBER = re.compile(r"^([+-]?)\s*(\d[\d.,\s]*?)\s*(" + "|".join(sorted(_SUFFIX, key=len,
-                     reverse=True)) + r")?\s*(%?)$")
-_MONTHS = {name: i + 1 for i, names in enumerate([
-    ("jan", "januari", "january"), ("feb", "februari", "february", "pebruari"),
-    ("mar", "maret", "march"), ("apr", "april"), ("mei", "may"), ("jun", "juni", "june"),
-    ("jul", "juli", "july"), ("agu", "agt", "ags", "agustus", "aug", "august"),
-    ("sep", "sept", "september"), ("okt", "oktober", "oct", "october"),
-    ("nov", "nopember", "november"), ("des", "desember", "dec", "december")])
-    for name in names}
-
 
 def parse_number(text: str) -> float | None:
-    """A count as people write it, or ``None`` if ``text`` is not a number.
-
-    ``1.234.567`` (Indonesian) and ``1,234,567`` (English) are thousands separators; a single
-    separator followed by exactly three digits is one too (``1.234`` = 1234), otherwise it is
-    the decimal mark (``12,3K`` = 12,300). Suffixes: K/rb/ribu, M/jt/juta, B/miliar; ``%`` is
-    dropped (growth columns).
-    """
-    m = _NUMBER.match(text.strip().lower().replace("\u00a0", " "))
-    if not m:
-        return None
-    sign, digits, suffix, _ = m.groups()
-    digits = digits.replace(" ", "")
-    if "." in digits and "," in digits:  # the last one is the decimal mark
-        dec = "." if digits.rfind(".") > digits.rfind(",") else ","
-        digits = digits.replace("," if dec == "." else ".", "").replace(dec, ".")
-    else:
-        for mark in (".", ","):
-            if mark not in digits:
-                continue
-            parts = digits.split(mark)
-            if len(parts) > 2 or (len(parts[1]) == 3 and parts[0] != "0" and not suffix):
-                if not all(len(p) == 3 for p in parts[1:]):
-                    return None  # "1.23.4" is not a number anyone writes
-                digits = "".join(parts)
-            else:
-                digits = digits.replace(mark, ".")
+    """A metric cell as people write it, or ``None`` if ``text`` is not a number: the
+    shared cell reader's rules (``1.234`` = 1234, ``12,3K``, ``1,2 jt``...), with a
+    trailing ``%`` dropped (growth columns: ``+12,5%`` is 12.5)."""
     try:
-        value = float(digits)
-    except ValueError:
-        return None
-    value *= _SUFFIX.get(suffix or "", 1.0)
-    return -value if sign == "-" else value
+        return cell_number(text.strip().removesuffix("%"))
+    except CellError:
+        return None  # not a metric: the cell is kept as text in ``extra``
 
 
 def parse_date(text: str, tz: ZoneInfo) -> datetime | None:
-    """ISO dates, ``27/11/2026`` (day first, as in Indonesia), ``27 Agustus 2026``, or a
-    Unix timestamp. A date without a zone is in the brand's time zone."""
-    text = text.strip()
+    """ISO dates, ``27/11/2026`` (day first, as in Indonesia), ``27 Agustus 2026``, a Unix
+    timestamp, or ``None``. A date without a zone is in the brand's time zone."""
     try:
-        return _parse_date(text, tz)
-    except (ValueError, OverflowError, OSError):
-        # year 1 with a positive offset ("01/01/0001", "0001-01-01T00:00+05:00") overflows
-        # in astimezone; a timestamp out of the platform's range fails in fromtimestamp
-        return None
-
-
-def _parse_date(text: str, tz: ZoneInfo) -> datetime | None:
-    if re.fullmatch(r"\d{10}(\.\d+)?", text):
-        return datetime.fromtimestamp(float(text), UTC)
-    dt: datetime | None = None
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ ,T]+(\d{1,2})[:.](\d{2}))?",
-                         text)
-        n = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})(?:[ ,]+(\d{1,2})[:.](\d{2}))?",
-                         text)
-        try:
-            if m:
-                d, mo, y, hh, mm = m.groups()
-                dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
-            elif n and n.group(2).lower() in _MONTHS:
-                d, mon, y, hh, mm = n.groups()
-                dt = datetime(int(y), _MONTHS[mon.lower()], int(d), int(hh or 0), int(mm or 0))
-        except ValueError:  # 31/02/2026
-            return None
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(UTC)
-
-
-def normalise_header(name: str) -> str:
-    name = name.replace("\ufeff", "").strip().lower()
-    return re.sub(r"[^\w]+", "_", name).strip("_")
+        return parse_datetime(text, tz, dayfirst=True)
+    except CellError:
+        return None  # the row is kept without a date, with a warning
 
 
 class CsvImportOptions(SourceOptions):
@@ -349,17 +285,17 @@ class CsvImportSource(Source):
         first = handle.readline()
         skip = 0
         delimiter = None
-        if first.lower().startswith("sep=") and len(first.strip()) == 5:
-            delimiter, skip = first.strip()[4], 1  # Excel's "sep=;" hint line
+        if hint := excel_sep_line(first):
+            delimiter, skip = hint, 1
             first = handle.readline()
         first = first.lstrip("\ufeff")
         if not first.strip():
             return
         if delimiter is None:
-            delimiter = max((",", ";", "\t", "|"), key=first.count)
+            delimiter = sniff_delimiter(first)
         reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter)
         try:
-            header = [normalise_header(h) for h in next(reader)]
+            header = [header_key(h) for h in next(reader)]
         except (csv.Error, StopIteration) as err:
             ctx.warn(f"{file.name}: unreadable header ({err}); skipped")
             return
@@ -502,7 +438,7 @@ def _number(value: Any) -> float | None:
 
 
 def _normalise_keys(obj: dict[str, Any]) -> dict[str, Any]:
-    return {normalise_header(str(k)): v for k, v in obj.items()}
+    return {header_key(str(k)): v for k, v in obj.items()}
 
 
 #: Where a JSON export keeps its rows, when it is an object rather than an array.
@@ -510,17 +446,10 @@ ROW_KEYS = ("items", "data", "rows", "list", "results", "records")
 
 
 def _encoding(file: Path) -> str:
-    """``utf-8-sig`` if the whole file is UTF-8 (checked a chunk at a time, in C), else
-    ``cp1252`` (what Excel writes in most locales)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """``utf-16`` (a BOM), ``utf-8-sig`` if the whole file is UTF-8, else ``cp1252``:
+    checked a chunk at a time, so a big file is never held in memory for it."""
     with file.open("rb") as raw:
-        try:
-            while chunk := raw.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
+        return text_encoding(iter(lambda: raw.read(1 << 20), b""))
 
 
 def _lines_after(file: Path, read: int) -> int:

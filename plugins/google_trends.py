@@ -44,6 +44,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from pydantic import field_validator
 
 from trendwatch.api import (
+    CellError,
     FetchContext,
     HttpURL,
     Item,
@@ -51,6 +52,7 @@ from trendwatch.api import (
     SourceOptions,
     hookimpl,
     parse_feed,
+    parse_number,
 )
 
 HT = "{https://trends.google.com/trending/rss}"
@@ -76,35 +78,20 @@ class GoogleTrendsOptions(SourceOptions):
 
 # -- approximate traffic -------------------------------------------------------------------
 
-#: Suffixes seen (or plausible) in localised feeds: English K/M, Indonesian rb/jt.
-_MULTIPLIERS = {"": 1, "k": 1e3, "rb": 1e3, "ribu": 1e3, "m": 1e6, "jt": 1e6, "juta": 1e6,
-                "mn": 1e6, "mio": 1e6, "b": 1e9}
-_TRAFFIC = re.compile(r"^(?P<num>\d[\d.,\s\u00a0\u202f]*?)\s*(?P<suffix>[a-z.]*)\s*\+?$")
-
-
 def parse_traffic(text: str | None) -> float | None:
     """"50,000+" → 50000, "2000+" → 2000, "20 rb+" → 20000, "1,5 jt+" → 1500000.
 
-    Separators followed by exactly three digits group thousands ("10.000", "50,000");
-    a separator followed by one or two digits is a decimal point ("1.5K", "1,5 jt").
+    Read by the shared cell reader: separators followed by exactly three digits group
+    thousands ("10.000", "50,000"), another separator is a decimal mark ("1.5K", "1,5 jt").
     Returns ``None`` for anything else, so an unexpected format never becomes a wrong number.
     """
     if not text:
         return None
-    match = _TRAFFIC.match(text.strip().lower())
-    if not match:
+    try:
+        value = parse_number(text)
+    except CellError:
         return None
-    num = re.sub(r"[\s\u00a0\u202f]", "", match["num"])
-    multiplier = _MULTIPLIERS.get(match["suffix"].rstrip("."))
-    if multiplier is None:
-        return None
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", num):
-        value = float(re.sub(r"[.,]", "", num))
-    elif re.fullmatch(r"\d+([.,]\d{1,2})?", num):
-        value = float(num.replace(",", "."))
-    else:
-        return None
-    return value * multiplier
+    return value if value is not None and value >= 0 else None
 
 
 # -- news items ----------------------------------------------------------------------------

@@ -18,16 +18,16 @@ import pytest
 from perf_helpers import write_xlsx
 
 from trendwatch.db.store import Store
-from trendwatch.performance.posts import import_files
-from trendwatch.performance.tables import (
+from trendwatch.parse.cells import (
     CellError,
-    ExportError,
     parse_count,
     parse_datetime,
-    parse_duration,
     parse_number,
     parse_percent,
 )
+from trendwatch.parse.cells import parse_clock as parse_duration
+from trendwatch.performance.posts import import_files
+from trendwatch.performance.tables import ExportError
 from trendwatch.plugins import load_plugins
 
 WIB = ZoneInfo("Asia/Jakarta")

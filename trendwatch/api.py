@@ -14,6 +14,10 @@ rest of the package is internal and may change between releases. See ``docs/plug
   :func:`clamp_future`, :func:`http_url`, :func:`plain_text`, :func:`content_hash`,
   :func:`canonical_url`; for big JSON documents :func:`json_rows`, :class:`JsonRows`,
   :class:`JsonStreamError`, :func:`json_loads`.
+- **Cells** of spreadsheets and exports (English and Indonesian): :func:`parse_number`,
+  :func:`parse_count`, :func:`parse_percent`, :func:`parse_clock`, :func:`parse_datetime`,
+  :class:`CellError`; for the files they come in :func:`text_encoding`,
+  :func:`sniff_delimiter`, :func:`excel_sep_line`, :func:`header_key`.
 - **Limits**: :func:`current_budget` (what this fetch may still cost) and :class:`Budget`.
 - **Angles**: :func:`template_angles`, the built-in angle writer, to extend or fall back on.
 - **Errors**: :class:`SourceError`, :class:`FetchError`, :class:`TrendwatchError`.
@@ -37,6 +41,18 @@ from .errors import FetchError, SourceError, TrendwatchError
 from .hookspecs import hookimpl
 from .parse.budget import Budget
 from .parse.budget import current as current_budget
+from .parse.cells import (
+    CellError,
+    excel_sep_line,
+    header_key,
+    parse_clock,
+    parse_count,
+    parse_datetime,
+    parse_number,
+    parse_percent,
+    sniff_delimiter,
+    text_encoding,
+)
 from .parse.feeds import clamp_future, http_url, parse_feed, parse_iso_date
 from .parse.html import plain_text
 from .parse.jsonstream import Rows as JsonRows
@@ -52,6 +68,7 @@ from .ranking.angles import template_angles
 __all__ = [
     "Angle",
     "Budget",
+    "CellError",
     "FetchContext",
     "FetchError",
     "HttpClient",
@@ -73,12 +90,21 @@ __all__ = [
     "clamp_future",
     "content_hash",
     "current_budget",
+    "excel_sep_line",
+    "header_key",
     "hookimpl",
     "http_url",
     "json_loads",
     "json_rows",
+    "parse_clock",
+    "parse_count",
+    "parse_datetime",
     "parse_feed",
     "parse_iso_date",
+    "parse_number",
+    "parse_percent",
     "plain_text",
+    "sniff_delimiter",
     "template_angles",
+    "text_encoding",
 ]

@@ -17,21 +17,20 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any, ClassVar
 
-from .model import PostRecord, engagement_rate, format_of, platform_of
-from .tables import (
+from ..parse.cells import (
     CellError,
-    ExportError,
-    Table,
     day_first,
     has_clock,
     is_empty,
     norm_header,
+    parse_clock,
     parse_count,
     parse_datetime,
-    parse_duration,
     parse_number,
     parse_percent,
 )
+from .model import PostRecord, engagement_rate, format_of, platform_of
+from .tables import ExportError, Table
 
 __all__ = ["Importer", "Match", "choose", "read_records"]
 
@@ -174,7 +173,7 @@ class Importer:
             if kind == "percent":
                 return parse_percent(text, decimal=table.decimal)
             if kind == "duration":
-                return parse_duration(text, decimal=table.decimal)
+                return parse_clock(text, decimal=table.decimal)
             if kind == "date":
                 return parse_datetime(text, tz, dayfirst=dayfirst)
         except CellError as err:

@@ -24,21 +24,20 @@ if TYPE_CHECKING:
 def bind_sources(config: Config, host: PluginHost) -> list[ConfiguredSource]:
     """Validate every ``[[sources]]`` table against its plugin; raise one ConfigError
     listing all problems."""
-    out, problems = [], []
-    for i, table in enumerate(config.sources):
-        try:
-            out.append(bind_table(table, i, "sources", host.sources, host))
-        except ConfigError as err:
-            problems.extend(err.problems)
-    if problems:
-        raise ConfigError(problems, config.path)
-    return out
+    return _bind_all(config, config.sources, "sources", host.sources, host)
+
 
 def bind_notifiers(config: Config, host: PluginHost) -> list[ConfiguredNotifier]:
+    """The same for every ``[[notifiers]]`` table."""
+    return _bind_all(config, config.notifiers, "notifiers", host.notifiers, host)
+
+
+def _bind_all(config: Config, tables: list[Any], kind: str, types: dict[str, type],
+              host: PluginHost) -> list[Any]:
     out, problems = [], []
-    for i, table in enumerate(config.notifiers):
+    for i, table in enumerate(tables):
         try:
-            out.append(bind_table(table, i, "notifiers", host.notifiers, host))
+            out.append(bind_table(table, i, kind, types, host))
         except ConfigError as err:
             problems.extend(err.problems)
     if problems:
